@@ -1,0 +1,209 @@
+import type { RaftConfig } from './config.js';
+import { Raft } from './raft.js';
+import { invariant } from './storage.js';
+import {
+  type ConfChange,
+  type ConfState,
+  type Entry,
+  type HardState,
+  hardStateEqual,
+  message,
+  NONE,
+  type NodeId,
+  type ProposeResult,
+  type Ready,
+  type SoftState,
+} from './types.js';
+
+/** Builds the Raft instance; the simulator passes a factory for its deliberately broken variants. */
+export type RaftFactory = (config: RaftConfig) => Raft;
+
+export interface RawNodeStatus {
+  readonly id: NodeId;
+  readonly hardState: HardState;
+  readonly softState: SoftState;
+  readonly applied: number;
+  readonly lastIndex: number;
+  readonly confState: ConfState;
+  readonly leadTransferee: NodeId;
+  readonly leaseValid: boolean;
+}
+
+/**
+ * The driver-facing API of the core (etcd-io/raft's RawNode): feed it ticks, messages and
+ * proposals; take one Ready at a time; handle it (persist, send, apply); call advance().
+ *
+ * Contract: ready() may not be called again before advance(). tick(), step(), propose() and
+ * readIndex() may be called between ready() and advance() (their effects land in the next Ready).
+ */
+export class RawNode {
+  readonly raft: Raft;
+  private prevSoft: SoftState;
+  private prevHard: HardState;
+  private inFlight: {
+    lastEntry: Entry | null;
+    snapshotIndex: number;
+    committed: readonly Entry[];
+    hardState: HardState | null;
+    afterPersist: Ready['messagesAfterPersist'];
+  } | null = null;
+
+  constructor(config: RaftConfig, factory: RaftFactory = (c) => new Raft(c)) {
+    this.raft = factory(config);
+    this.prevSoft = this.softState();
+    this.prevHard = this.raft.hardState();
+  }
+
+  tick(): void {
+    this.raft.tick();
+  }
+
+  /** Starts an election now (skipping the election timeout, not PreVote). */
+  campaign(): void {
+    this.raft.step(message({ type: 'hup', from: this.raft.id }));
+  }
+
+  /** Feeds a message from a peer. Local message types are refused (they are not the network's). */
+  step(m: Parameters<Raft['step']>[0]): boolean {
+    if (m.type === 'hup' || m.type === 'beat' || m.type === 'checkQuorum' || m.type === 'unreachable' || m.type === 'snapStatus') {
+      return false;
+    }
+    if (m.to !== this.raft.id) return false;
+    // a peer we do not know (not in the configuration) may still be a new leader: let Raft decide
+    this.raft.step(m);
+    return true;
+  }
+
+  propose(data: Uint8Array): ProposeResult {
+    return this.raft.propose(data);
+  }
+
+  proposeConfChange(cc: ConfChange): ProposeResult {
+    return this.raft.proposeConfChange(cc);
+  }
+
+  /**
+   * Requests a linearizable read point; the answer arrives as a ReadState with the same ctx in a
+   * later Ready (or never, if leadership changes: the caller times out and retries with a new ctx).
+   */
+  readIndex(ctx: string): void {
+    this.raft.step(message({ type: 'readIndex', from: this.raft.id, ctx }));
+  }
+
+  /** Asks the leader to hand leadership to `to` (thesis §3.10). */
+  transferLeadership(to: NodeId): void {
+    this.raft.step(message({ type: 'transferLeader', from: to }));
+  }
+
+  reportUnreachable(id: NodeId): void {
+    this.raft.step(message({ type: 'unreachable', from: id }));
+  }
+
+  reportSnapshot(id: NodeId, ok: boolean): void {
+    this.raft.step(message({ type: 'snapStatus', from: id, reject: !ok }));
+  }
+
+  private softState(): SoftState {
+    return { lead: this.raft.lead, role: this.raft.role };
+  }
+
+  hasReady(): boolean {
+    invariant(this.inFlight === null, 'hasReady() while a Ready is outstanding');
+    const r = this.raft;
+    r.flushAppends();
+    const ss = this.softState();
+    if (ss.lead !== this.prevSoft.lead || ss.role !== this.prevSoft.role) return true;
+    if (!hardStateEqual(r.hardState(), this.prevHard)) return true;
+    if (r.log.unstable.snapshot !== null) return true;
+    return (
+      r.msgs.length > 0 ||
+      r.msgsAfterPersist.length > 0 ||
+      r.log.unstableEntries().length > 0 ||
+      r.log.hasNextCommittedEnts() ||
+      r.readStates.length > 0
+    );
+  }
+
+  ready(): Ready {
+    invariant(this.inFlight === null, 'ready() called twice without advance()');
+    const r = this.raft;
+    r.flushAppends();
+    const ss = this.softState();
+    const softChanged = ss.lead !== this.prevSoft.lead || ss.role !== this.prevSoft.role;
+    const hs = r.hardState();
+    const hardChanged = !hardStateEqual(hs, this.prevHard);
+    const entries = r.log.unstableEntries().slice();
+    const snapshot = r.log.unstable.snapshot;
+    const committedEntries = r.log.nextCommittedEnts();
+    const rd: Ready = {
+      softState: softChanged ? ss : null,
+      hardState: hardChanged ? hs : null,
+      entries,
+      snapshot,
+      committedEntries,
+      messages: r.msgs,
+      messagesAfterPersist: r.msgsAfterPersist,
+      readStates: r.readStates,
+      mustSync:
+        entries.length > 0 ||
+        snapshot !== null ||
+        (hardChanged && (hs.term !== this.prevHard.term || hs.vote !== this.prevHard.vote)),
+    };
+    r.msgs = [];
+    r.msgsAfterPersist = [];
+    r.readStates = [];
+    if (softChanged) this.prevSoft = ss;
+    this.inFlight = {
+      lastEntry: entries.length > 0 ? (entries[entries.length - 1] as Entry) : null,
+      snapshotIndex: snapshot ? snapshot.metadata.index : 0,
+      committed: committedEntries,
+      hardState: hardChanged ? hs : null,
+      afterPersist: rd.messagesAfterPersist,
+    };
+    return rd;
+  }
+
+  /**
+   * The last Ready was handled: its hard state, entries and snapshot are durable, its messages
+   * sent and its committed entries applied. Conf changes among them take effect now.
+   */
+  advance(): void {
+    const f = this.inFlight;
+    invariant(f !== null, 'advance() without a Ready');
+    this.inFlight = null;
+    const r = this.raft;
+    if (f.hardState) this.prevHard = f.hardState;
+    if (f.snapshotIndex > 0) {
+      r.log.stableSnapTo(f.snapshotIndex);
+      if (f.snapshotIndex > r.log.applied) r.log.appliedTo(f.snapshotIndex);
+    }
+    if (f.lastEntry) r.log.stableTo(f.lastEntry.index, f.lastEntry.term);
+    const last = f.committed[f.committed.length - 1];
+    if (last !== undefined && last.index > r.log.applied) {
+      // the entries were applied in order; conf changes among them take effect now
+      for (const e of f.committed) if (e.type === 'confChange' && e.index > r.log.applied) r.applyConfChangeEntry(e);
+      r.log.appliedTo(last.index);
+    }
+    r.deliverSelfMessages(f.afterPersist);
+    r.onPersisted();
+  }
+
+  status(): RawNodeStatus {
+    const r = this.raft;
+    return {
+      id: r.id,
+      hardState: r.hardState(),
+      softState: this.softState(),
+      applied: r.log.applied,
+      lastIndex: r.log.lastIndex(),
+      confState: r.confState(),
+      leadTransferee: r.leadTransferee,
+      leaseValid: r.leaseValid(),
+    };
+  }
+
+  /** Whether there is a leader this node knows of. */
+  hasLeader(): boolean {
+    return this.raft.lead !== NONE;
+  }
+}

@@ -19,3 +19,21 @@ export function decodeConfChange(data: Uint8Array): ConfChange | null {
     return null;
   }
 }
+
+/**
+ * The log a brand-new cluster starts from (etcd's Bootstrap): one committed `addVoter` entry per
+ * initial member at term 1. The configuration then lives in the log itself, so a member added
+ * later learns it by replaying the log (or from a snapshot), never from out-of-band state.
+ */
+export function bootstrapLog(voters: readonly number[]): {
+  entries: { term: number; index: number; type: 'confChange'; data: Uint8Array }[];
+  hardState: { term: number; vote: number; commit: number };
+} {
+  const entries = voters.map((nodeId, i) => ({
+    term: 1,
+    index: i + 1,
+    type: 'confChange' as const,
+    data: encodeConfChange({ type: 'addVoter', nodeId }),
+  }));
+  return { entries, hardState: { term: 1, vote: 0, commit: entries.length } };
+}

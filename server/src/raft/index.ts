@@ -4,7 +4,7 @@
  */
 export type { RaftConfig, ReadOnlyOption, Rng } from './config.js';
 export { resolveConfig } from './config.js';
-export { decodeConfChange, encodeConfChange } from './confchange.js';
+export { bootstrapLog, decodeConfChange, encodeConfChange } from './confchange.js';
 export { RaftLog } from './log.js';
 export { Inflights, Progress, ProgressTracker } from './progress.js';
 export { Raft } from './raft.js';

@@ -64,6 +64,10 @@ export function limitSize<T extends Entry>(ents: T[], maxSizeBytes: number): T[]
 /**
  * An in-memory Storage (etcd's MemoryStorage). `ents[0]` is a dummy entry holding the index and
  * term of the last compaction point (the snapshot).
+ *
+ * A `confState` passed to the constructor is a shortcut for fixed-membership tests: the
+ * configuration then lives outside the log, so a member added later would never learn it from
+ * the log. Clusters whose membership changes start from `bootstrapLog()` instead.
  */
 export class MemoryStorage implements Storage {
   private hardState: HardState = EMPTY_HARD_STATE;

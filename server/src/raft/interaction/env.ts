@@ -12,9 +12,36 @@
  * The network is a single FIFO queue. A message is taken off it only by `deliver-msgs`,
  * `drop-msgs` or `stabilize`; a `partition` is checked when a message is delivered, so a
  * message crossing it is dropped then (and printed as DROPPED).
+ *
+ * Commands (ids are node ids; "ids..." means one or more, or all nodes where noted):
+ *   add-nodes N [voters=(1,2,3)] [learners=(4)] [index=I] [checkquorum=B] [prevote=B]
+ *             [read-only=safe|lease] [election=T] [heartbeat=T] [max-inflight=K]
+ *             [max-msg-size=BYTES] [lease-drift=T]
+ *       N new nodes with the next free ids; settings left out take the core's defaults (printed). With voters/learners, each starts from a snapshot at
+ *       index I (term 1 when I > 0) holding that configuration, and an empty hard state (term 0),
+ *       as etcd's env does; otherwise it starts empty and learns everything from a leader.
+ *       (So the first leader's term, 1, equals the snapshot's: it counts as having committed in
+ *       its term from the start. Scenarios about a leader's first commit use a later term.)
+ *   campaign ID | propose ID DATA | propose-conf-change ID addVoter|addLearner|removeNode NODE
+ *   transfer-leadership from=ID to=ID | read-index ID ctx=CTX
+ *   tick ids... [n=K] | tick-election ids... | tick-heartbeat ids...
+ *   process-ready [ids...]      handle one Ready of each (all nodes if none given)
+ *   ready ID / advance ID       the same in two steps: take the Ready and send its `messages`;
+ *                               later persist, send `messagesAfterPersist`, apply, advance()
+ *   deliver-msgs ids... [from=ID] [type=T] | drop-msgs ids... [from=ID] [type=T]
+ *   stabilize [ids...]          Readies and deliveries among those nodes until nothing is left
+ *   partition 1 2 | 3 [| ...]   drop messages between the groups (unlisted nodes reach all); heal
+ *   compact ID index=I          snapshot the state machine at I and compact the log up to it
+ *   restart ID                  a new RawNode over the node's storage (applied = what it applied)
+ *   crash-after-ready ID        take a Ready, send `messages`, crash before persisting, restart
+ *   status [ids...] | raft-log [ids...] | pending-msgs | log-level none|all
+ *
+ * Lines starting with INFO are events the harness observed: role and term changes, votes,
+ * configuration switches, leadership transfers starting and ending.
  */
-import type { Rng } from '../config.js';
+
 import { decodeConfChange } from '../confchange.js';
+import type { RaftConfig, Rng } from '../config.js';
 import { RawNode } from '../rawnode.js';
 import { invariant, MemoryStorage } from '../storage.js';
 import type {
@@ -58,16 +85,23 @@ export class Lcg implements Rng {
   }
 }
 
-export interface NodeOptions {
-  readonly checkQuorum: boolean;
-  readonly preVote: boolean;
-  readonly readOnlyOption: 'safe' | 'lease';
-  readonly electionTimeoutTicks: number;
-  readonly heartbeatTicks: number;
-  readonly maxInflightMsgs: number;
-  readonly maxSizePerMsgBytes: number;
-  readonly leaseDriftTicks: number;
-}
+/**
+ * The RaftConfig settings a script chose (add-nodes arguments); anything left out takes the
+ * core's default (resolveConfig), so the defaults live in one place.
+ */
+export type NodeOptions = Partial<
+  Pick<
+    RaftConfig,
+    | 'checkQuorum'
+    | 'preVote'
+    | 'readOnlyOption'
+    | 'electionTimeoutTicks'
+    | 'heartbeatTicks'
+    | 'maxInflightMsgs'
+    | 'maxSizePerMsgBytes'
+    | 'leaseDriftTicks'
+  >
+>;
 
 interface EnvNode {
   readonly id: NodeId;
@@ -77,6 +111,8 @@ interface EnvNode {
   rawNode: RawNode;
   /** Index of the last entry (or snapshot) this node's state machine applied. */
   applied: number;
+  /** A Ready taken by `ready` whose persist and advance() are still to come (`advance`). */
+  outstanding: Ready | null;
 }
 
 /** One parsed script command: `name pos1 pos2 key=value key=(a,b)`. */
@@ -106,7 +142,6 @@ interface Observed {
   readonly role: RoleName;
   readonly term: number;
   readonly vote: NodeId;
-  readonly lead: NodeId;
   readonly conf: string;
   readonly leadTransferee: NodeId;
 }
@@ -137,46 +172,66 @@ export class InteractionEnv {
         this.quiet = (cmd.positional[0] ?? 'all') === 'none';
         return;
       case 'add-nodes':
-        return this.addNodes(cmd, out);
+        this.addNodes(cmd, out);
+        return;
       case 'campaign':
-        return this.withEvents(this.node(cmd, 0), out, (n) => n.rawNode.campaign());
+        this.withEvents(this.node(cmd, 0), out, (n) => n.rawNode.campaign());
+        return;
       case 'tick':
-        return this.tick(cmd, out, Number(cmd.named.get('n') ?? '1'));
       case 'tick-election':
       case 'tick-heartbeat':
-        return this.tick(cmd, out, 0);
+        this.tick(cmd, out);
+        return;
       case 'process-ready':
         for (const id of this.ids(cmd)) this.processReady(this.mustNode(id), out, '');
+        return;
+      case 'ready':
+        for (const id of this.ids(cmd)) this.takeReady(this.mustNode(id), out);
+        return;
+      case 'advance':
+        for (const id of this.ids(cmd)) this.finishReady(this.mustNode(id), out, '');
         return;
       case 'deliver-msgs':
         for (const id of this.ids(cmd)) this.deliverMsgs(id, out, '', this.filter(cmd));
         return;
       case 'drop-msgs':
-        return this.dropMsgs(cmd, out);
+        this.dropMsgs(cmd, out);
+        return;
       case 'stabilize':
-        return this.stabilize(cmd, out);
+        this.stabilize(cmd, out);
+        return;
       case 'propose':
-        return this.propose(cmd, out);
+        this.propose(cmd, out);
+        return;
       case 'propose-conf-change':
-        return this.proposeConfChange(cmd, out);
+        this.proposeConfChange(cmd, out);
+        return;
       case 'transfer-leadership': {
         const from = this.mustNode(Number(this.named(cmd, 'from')));
         const to = Number(this.named(cmd, 'to'));
-        return this.withEvents(from, out, (n) => n.rawNode.transferLeadership(to));
+        this.withEvents(from, out, (n) => n.rawNode.transferLeadership(to));
+        return;
       }
       case 'read-index': {
         const ctx = this.named(cmd, 'ctx');
-        return this.withEvents(this.node(cmd, 0), out, (n) => n.rawNode.readIndex(ctx));
+        this.withEvents(this.node(cmd, 0), out, (n) => n.rawNode.readIndex(ctx));
+        return;
       }
       case 'partition':
-        return this.partition(cmd, out);
+        this.partition(cmd, out);
+        return;
       case 'heal':
         this.groups = null;
         return;
       case 'compact':
-        return this.compact(cmd, out);
+        this.compact(cmd, out);
+        return;
       case 'restart':
-        return this.restart(cmd, out);
+        this.restart(cmd, out);
+        return;
+      case 'crash-after-ready':
+        this.crashAfterReady(cmd, out);
+        return;
       case 'status':
         for (const id of this.ids(cmd)) this.status(this.mustNode(id), out);
         return;
@@ -234,24 +289,53 @@ export class InteractionEnv {
     const voters = parseIdList(cmd.named.get('voters'));
     const learners = parseIdList(cmd.named.get('learners'));
     const index = Number(cmd.named.get('index') ?? '0');
-    const bool = (key: string, dflt: boolean): boolean => {
-      const v = cmd.named.get(key);
-      if (v === undefined) return dflt;
-      if (v !== 'true' && v !== 'false') throw new Error(`add-nodes: ${key} must be true or false`);
-      return v === 'true';
-    };
-    const readOnly = cmd.named.get('read-only') ?? 'safe';
-    if (readOnly !== 'safe' && readOnly !== 'lease') throw new Error('add-nodes: read-only must be safe or lease');
-    const options: NodeOptions = {
-      checkQuorum: bool('checkquorum', true),
-      preVote: bool('prevote', true),
-      readOnlyOption: readOnly,
-      electionTimeoutTicks: Number(cmd.named.get('election') ?? '10'),
-      heartbeatTicks: Number(cmd.named.get('heartbeat') ?? '1'),
-      maxInflightMsgs: Number(cmd.named.get('max-inflight') ?? '256'),
-      maxSizePerMsgBytes: Number(cmd.named.get('max-msg-size') ?? String(1 << 20)),
-      leaseDriftTicks: Number(cmd.named.get('lease-drift') ?? '2'),
-    };
+    const options: {
+      -readonly [K in keyof NodeOptions]: NodeOptions[K];
+    } = {};
+    for (const [key, value] of cmd.named) {
+      const num = (): number => {
+        const v = Number(value);
+        if (!Number.isInteger(v) || v <= 0) throw new Error(`add-nodes: ${key} must be a positive integer`);
+        return v;
+      };
+      const bool = (): boolean => {
+        if (value !== 'true' && value !== 'false') throw new Error(`add-nodes: ${key} must be true or false`);
+        return value === 'true';
+      };
+      switch (key) {
+        case 'voters':
+        case 'learners':
+        case 'index':
+          break;
+        case 'checkquorum':
+          options.checkQuorum = bool();
+          break;
+        case 'prevote':
+          options.preVote = bool();
+          break;
+        case 'read-only':
+          if (value !== 'safe' && value !== 'lease') throw new Error('add-nodes: read-only must be safe or lease');
+          options.readOnlyOption = value;
+          break;
+        case 'election':
+          options.electionTimeoutTicks = num();
+          break;
+        case 'heartbeat':
+          options.heartbeatTicks = num();
+          break;
+        case 'max-inflight':
+          options.maxInflightMsgs = num();
+          break;
+        case 'max-msg-size':
+          options.maxSizePerMsgBytes = num();
+          break;
+        case 'lease-drift':
+          options.leaseDriftTicks = num();
+          break;
+        default:
+          throw new Error(`add-nodes: unknown argument ${key}=`);
+      }
+    }
     const first = this.nodes.size === 0 ? 1 : Math.max(...this.nodes.keys()) + 1;
     for (let id = first; id < first + count; id++) {
       // Like etcd's env: a node that belongs to the initial configuration starts from a snapshot
@@ -268,42 +352,39 @@ export class InteractionEnv {
         storage = new MemoryStorage();
       }
       const rng = new Lcg(id);
-      const n: EnvNode = { id, storage, rng, options, rawNode: this.newRawNode(id, storage, rng, options, 0), applied: 0 };
+      const n: EnvNode = {
+        id,
+        storage,
+        rng,
+        options,
+        rawNode: this.newRawNode(id, storage, rng, options, 0),
+        applied: 0,
+        outstanding: null,
+      };
       n.applied = n.rawNode.status().applied;
       this.nodes.set(id, n);
       const st = n.rawNode.status();
+      const cfg = n.rawNode.raft.cfg;
       out.push(
         `${id}: ${describeConf(st.confState)} first=${storage.firstIndex()} last=${st.lastIndex} ` +
-          `checkQuorum=${options.checkQuorum} preVote=${options.preVote} readOnly=${options.readOnlyOption} ` +
-          `election=${options.electionTimeoutTicks} heartbeat=${options.heartbeatTicks}`,
+          `checkQuorum=${cfg.checkQuorum} preVote=${cfg.preVote} readOnly=${cfg.readOnlyOption} ` +
+          `election=${cfg.electionTimeoutTicks} heartbeat=${cfg.heartbeatTicks}`,
       );
     }
   }
 
-  private newRawNode(id: NodeId, storage: MemoryStorage, rng: Lcg, o: NodeOptions, applied: number): RawNode {
-    return new RawNode({
-      id,
-      storage,
-      rng,
-      applied,
-      checkQuorum: o.checkQuorum,
-      preVote: o.preVote,
-      readOnlyOption: o.readOnlyOption,
-      electionTimeoutTicks: o.electionTimeoutTicks,
-      heartbeatTicks: o.heartbeatTicks,
-      maxInflightMsgs: o.maxInflightMsgs,
-      maxSizePerMsgBytes: o.maxSizePerMsgBytes,
-      leaseDriftTicks: o.leaseDriftTicks,
-    });
+  private newRawNode(id: NodeId, storage: MemoryStorage, rng: Lcg, options: NodeOptions, applied: number): RawNode {
+    return new RawNode({ ...options, id, storage, rng, applied });
   }
 
-  /** `tick 1 2 n=3`, `tick-election 1` (electionTimeoutTicks ticks), `tick-heartbeat 1`. */
-  private tick(cmd: Command, out: string[], n: number): void {
-    for (const id of cmd.positional.length > 0 ? this.ids(cmd) : []) {
+  /** `tick 1 2 n=3` (n ticks each, default 1), `tick-election 1` (electionTimeoutTicks), `tick-heartbeat 1`. */
+  private tick(cmd: Command, out: string[]): void {
+    if (cmd.positional.length === 0) throw new Error(`${cmd.name}: which nodes?`);
+    for (const id of this.ids(cmd)) {
       const node = this.mustNode(id);
-      let count = n;
-      if (cmd.name === 'tick-election') count = node.options.electionTimeoutTicks;
-      if (cmd.name === 'tick-heartbeat') count = node.options.heartbeatTicks;
+      let count = Number(cmd.named.get('n') ?? '1');
+      if (cmd.name === 'tick-election') count = node.rawNode.raft.cfg.electionTimeoutTicks;
+      if (cmd.name === 'tick-heartbeat') count = node.rawNode.raft.cfg.heartbeatTicks;
       for (let i = 0; i < count; i++) this.withEvents(node, out, (x) => x.rawNode.tick());
     }
   }
@@ -345,7 +426,11 @@ export class InteractionEnv {
     }
     this.groups = groups;
     const parts: string[][] = [];
-    for (const [id, grp] of [...groups].sort((a, b) => a[0] - b[0])) (parts[grp] ??= []).push(String(id));
+    for (const [id, grp] of [...groups].sort((a, b) => a[0] - b[0])) {
+      const part = parts[grp] ?? [];
+      part.push(String(id));
+      parts[grp] = part;
+    }
     out.push(`partitioned: ${parts.map((p) => `(${p.join(' ')})`).join(' | ')}`);
   }
 
@@ -369,6 +454,7 @@ export class InteractionEnv {
   /** `restart 1`: a crash and restart — a new RawNode from what the storage holds (everything was persisted). */
   private restart(cmd: Command, out: string[]): void {
     const n = this.node(cmd, 0);
+    n.outstanding = null; // whatever was not persisted is lost
     n.rawNode = this.newRawNode(n.id, n.storage, n.rng, n.options, n.applied);
     const st = n.rawNode.status();
     out.push(
@@ -377,10 +463,31 @@ export class InteractionEnv {
     );
   }
 
+  /**
+   * `crash-after-ready 2`: take a Ready, send its `messages` (allowed before the persist), then
+   * crash before anything is durable: nothing is persisted, `messagesAfterPersist` never leave,
+   * nothing is applied, and the node restarts from its storage.
+   */
+  private crashAfterReady(cmd: Command, out: string[]): void {
+    const n = this.node(cmd, 0);
+    if (n.outstanding !== null) {
+      out.push(`${n.id} crashed with its outstanding Ready not persisted`);
+      n.outstanding = null;
+    } else if (!n.rawNode.hasReady()) {
+      out.push('<empty Ready>');
+    } else {
+      const rd = n.rawNode.ready();
+      out.push(...describeReady(rd));
+      for (const m of rd.messages) this.queue.push(m);
+      out.push(`${n.id} crashed before persisting: ${rd.messagesAfterPersist.length} messagesAfterPersist lost`);
+    }
+    this.restart(cmd, out);
+  }
+
   private status(n: EnvNode, out: string[]): void {
     const st = n.rawNode.status();
     const r = n.rawNode.raft;
-    const timeout = n.rng.lastDrawn ? n.options.electionTimeoutTicks + n.rng.lastDrawn.value : 0;
+    const timeout = n.rng.lastDrawn ? r.cfg.electionTimeoutTicks + n.rng.lastDrawn.value : 0;
     out.push(
       `${n.id}: ${st.softState.role} term=${st.hardState.term} vote=${st.hardState.vote} lead=${st.softState.lead} ` +
         `commit=${st.hardState.commit} applied=${st.applied} last=${st.lastIndex} ${describeConf(st.confState)}`,
@@ -413,14 +520,41 @@ export class InteractionEnv {
 
   // ---------------------------------------------------------------- Ready, delivery, stabilize
 
+  /**
+   * Handles one Ready completely: persist, send, apply, advance(). `ready` + `advance` do the same
+   * in two steps, so that a script can deliver messages to the node while its persist is pending.
+   */
   private processReady(n: EnvNode, out: string[], indent: string): boolean {
-    const rn = n.rawNode;
-    if (!rn.hasReady()) {
+    if (n.outstanding !== null) throw new Error(`node ${n.id} has an outstanding Ready: use advance ${n.id}`);
+    if (!n.rawNode.hasReady()) {
       out.push(`${indent}<empty Ready>`);
       return false;
     }
-    const rd = rn.ready();
+    const rd = n.rawNode.ready();
     for (const line of describeReady(rd)) out.push(indent + line);
+    n.outstanding = rd;
+    this.finishReady(n, out, indent);
+    return true;
+  }
+
+  /** `ready N`: take N's Ready and send its `messages` (allowed before the persist); nothing else yet. */
+  private takeReady(n: EnvNode, out: string[]): void {
+    if (n.outstanding !== null) throw new Error(`node ${n.id} already has an outstanding Ready`);
+    if (!n.rawNode.hasReady()) {
+      out.push('<empty Ready>');
+      return;
+    }
+    const rd = n.rawNode.ready();
+    out.push(...describeReady(rd));
+    for (const m of rd.messages) this.queue.push(m);
+    n.outstanding = { ...rd, messages: [] };
+  }
+
+  /** The rest of a Ready: persist, send, apply, advance(). */
+  private finishReady(n: EnvNode, out: string[], indent: string): void {
+    const rd = n.outstanding;
+    if (rd === null) throw new Error(`node ${n.id} has no outstanding Ready`);
+    n.outstanding = null;
     // persist
     if (rd.snapshot) n.storage.applySnapshot(rd.snapshot);
     n.storage.append(rd.entries);
@@ -433,7 +567,6 @@ export class InteractionEnv {
     const last = rd.committedEntries[rd.committedEntries.length - 1];
     if (last !== undefined) n.applied = last.index;
     this.withEvents(n, out, (x) => x.rawNode.advance(), indent);
-    return true;
   }
 
   private deliverMsgs(id: NodeId, out: string[], indent: string, filter: (m: Message) => boolean): boolean {
@@ -448,9 +581,14 @@ export class InteractionEnv {
         continue;
       }
       out.push(indent + describeMessage(m));
-      this.withEvents(n, out, (x) => {
-        if (!x.rawNode.step(m)) out.push(`${indent}  refused by RawNode.step`);
-      }, `${indent}  `);
+      this.withEvents(
+        n,
+        out,
+        (x) => {
+          if (!x.rawNode.step(m)) out.push(`${indent}  refused by RawNode.step`);
+        },
+        `${indent}  `,
+      );
     }
     return mine.length > 0;
   }
@@ -473,7 +611,7 @@ export class InteractionEnv {
       let done = true;
       for (const id of ids) {
         const n = this.mustNode(id);
-        if (n.rawNode.hasReady()) {
+        if (n.outstanding === null && n.rawNode.hasReady()) {
           done = false;
           out.push(`> ${id} handling Ready`);
           this.processReady(n, out, '  ');
@@ -498,7 +636,6 @@ export class InteractionEnv {
       role: r.role,
       term: r.term,
       vote: r.vote,
-      lead: r.lead,
       conf: describeConf(r.confState()),
       leadTransferee: r.leadTransferee,
     };

@@ -39,11 +39,26 @@ export interface BrokenVariant {
   readonly factory: RaftFactory;
   /** The read mode that exposes it. */
   readonly readOnlyOption?: 'safe' | 'lease';
+  /** Which checker is expected to catch it. */
+  readonly expect: RegExp;
 }
 
 export const BROKEN_VARIANTS: readonly BrokenVariant[] = [
-  { name: 'votes twice in a term', factory: (c) => new VotesTwice(c) },
-  { name: 'commits a previous-term entry by counting', factory: (c) => new CommitsPreviousTermByCounting(c) },
-  { name: 'skips the log up-to-date check', factory: (c) => new SkipsUpToDateCheck(c) },
-  { name: 'lease reads without a quorum', factory: (c) => new LeaseWithoutQuorum(c), readOnlyOption: 'lease' },
+  { name: 'votes twice in a term', factory: (c) => new VotesTwice(c), expect: /voted twice|election safety/ },
+  {
+    name: 'commits a previous-term entry by counting',
+    factory: (c) => new CommitsPreviousTermByCounting(c),
+    expect: /leader completeness|state machine safety/,
+  },
+  {
+    name: 'skips the log up-to-date check',
+    factory: (c) => new SkipsUpToDateCheck(c),
+    expect: /leader completeness|state machine safety/,
+  },
+  {
+    name: 'serves lease reads without a quorum',
+    factory: (c) => new LeaseWithoutQuorum(c),
+    readOnlyOption: 'lease',
+    expect: /linearizable read/,
+  },
 ];

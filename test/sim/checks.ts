@@ -145,7 +145,8 @@ export class SafetyChecker {
   onApplied(id: NodeId, index: number, hash: number): void {
     const h = this.appliedHash.get(index);
     if (h === undefined) this.appliedHash.set(index, hash);
-    else if (h !== hash) throw new Violation('state machine safety', `node ${id} applied a different history at ${index}`);
+    else if (h !== hash)
+      throw new Violation('state machine safety', `node ${id} applied a different history at ${index}`);
   }
 
   committedEntry(index: number): { term: number; key: string } | undefined {

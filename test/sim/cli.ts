@@ -5,7 +5,15 @@
  * and the last steps of its trace.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_DURATION_MS, DEFAULT_MAX_STEPS, replayCommand, type RunOptions, runSeed, type SimMode } from './run.js';
+import { ELECTION_MS } from './cluster.js';
+import {
+  DEFAULT_DURATION_MS,
+  DEFAULT_MAX_STEPS,
+  type RunOptions,
+  replayCommand,
+  runSeed,
+  type SimMode,
+} from './run.js';
 
 const { values } = parseArgs({
   options: {
@@ -31,7 +39,11 @@ function int(name: string, v: string | undefined): number {
 }
 
 const modes: SimMode[] =
-  values.mode === 'both' ? ['safety', 'liveness'] : values.mode === 'safety' || values.mode === 'liveness' ? [values.mode] : [];
+  values.mode === 'both'
+    ? ['safety', 'liveness']
+    : values.mode === 'safety' || values.mode === 'liveness'
+      ? [values.mode]
+      : [];
 if (modes.length === 0) {
   console.error(`--mode must be safety, liveness or both, got ${values.mode}`);
   process.exit(2);
@@ -51,14 +63,33 @@ let failures = 0;
 let runs = 0;
 const began = process.hrtime.bigint();
 const totals: Record<string, number> = {};
+const elected: number[] = [];
+const byKind: number[][] = [];
+const electionsAfterHeal: number[] = [];
 for (let seed = start; seed < start + count; seed++) {
   for (const mode of modes) {
     // 3- and 5-node clusters alternate by seed unless --nodes is given
     const nodes = values.nodes !== undefined ? int('nodes', values.nodes) : seed % 2 === 0 ? 3 : 5;
-    const o: RunOptions = { seed, mode, nodes, durationMs, maxSteps, readOnlyOption: read, traceLines: single ? 400 : 0 };
+    const o: RunOptions = {
+      seed,
+      mode,
+      nodes,
+      durationMs,
+      maxSteps,
+      readOnlyOption: read,
+      traceLines: single ? 400 : 0,
+    };
     const r = runSeed(o);
     runs++;
     for (const [k, v] of Object.entries(r.stats)) totals[k] = (totals[k] ?? 0) + v;
+    if (r.ok && mode === 'liveness') {
+      elected.push(r.stats.electedAfterMs ?? 0);
+      const kind = r.stats.healKind ?? 0;
+      const bucket = byKind[kind] ?? [];
+      bucket.push(r.stats.electedAfterMs ?? 0);
+      byKind[kind] = bucket;
+      electionsAfterHeal.push(r.stats.electionsAfterHeal ?? 0);
+    }
     if (!r.ok) {
       failures++;
       console.log(`\nFAIL seed ${seed} (${mode}, ${nodes} nodes): ${r.violation}`);
@@ -66,6 +97,7 @@ for (let seed = start; seed < start + count; seed++) {
       console.log('last steps:');
       for (const line of r.trace.slice(single ? -400 : -40)) console.log(`  ${line}`);
     } else if (single && values.trace) {
+      for (const line of r.trace) console.log(`  ${line}`);
       console.log(`seed ${seed} (${mode}) ok: ${JSON.stringify(r.stats)}`);
     }
     if (!single && runs % 200 === 0) {
@@ -84,4 +116,20 @@ console.log(
     `${totals.acked ?? 0} proposals acknowledged, ${totals.readsServed ?? 0} reads checked, ` +
     `${totals.leaderChanges ?? 0} leader changes, ${totals.crashes ?? 0} crashes, ${totals.snapshotsSent ?? 0} snapshots sent`,
 );
+if (elected.length > 0) {
+  const sorted = elected.slice().sort((a, b) => a - b);
+  const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+  const within2 = sorted.filter((ms) => ms <= 2 * ELECTION_MS).length;
+  console.log(
+    `  liveness: core led ${q(0.5)}ms (p50), ${q(0.99)}ms (p99), ${sorted[sorted.length - 1]}ms (max) after the heal; ` +
+      `${within2}/${sorted.length} within 2 election timeouts; elections in the 20 timeouts after: ` +
+      `max ${Math.max(...electionsAfterHeal)}`,
+  );
+  byKind.forEach((v, k) => {
+    const s2 = v.slice().sort((a, b) => a - b);
+    console.log(
+      `    kind ${k}: n=${s2.length} p50=${s2[Math.floor(s2.length / 2)]} max=${s2[s2.length - 1]} over2ET=${s2.filter((x) => x > 2 * ELECTION_MS).length}`,
+    );
+  });
+}
 process.exit(failures > 0 ? 1 : 0);

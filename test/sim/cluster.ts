@@ -44,6 +44,8 @@ export class SimNode {
   /** Readys left before this node crashes (-1: no crash planned). */
   crashAfterReadies = -1;
   wasLeader = false;
+  /** When this process last started (a restarted node refuses votes for one election timeout). */
+  startedAt = 0;
   /** The configuration this node had applied when last seen (kept across a crash). */
   conf: { voters: readonly NodeId[]; learners: readonly NodeId[] } = { voters: [], learners: [] };
 
@@ -98,9 +100,18 @@ export class Cluster {
   readonly faults: NetworkFaults = { cut: new Set(), lossRate: 0, duplicateRate: 0, spikeRate: 0, spikeMs: 0 };
   /** Chance that a newly elected leader crashes within its first few Readys (figure 8's shape). */
   newLeaderCrashChance = 0;
+  /** Chance that a leader crashes in a Ready that advances its commit index. */
+  leaderCommitCrashChance = 0;
+  /** The next node to win an election crashes right after its first fsync, having sent nothing. */
+  silentCrashOnLeadership = false;
+  /** This node crashes in the next Ready in which, as leader, it advances its commit index. */
+  commitCrashNode: NodeId = 0;
   now = 0;
   events = 0;
   private readonly flights = new EventHeap<Flight>();
+  private readonly timers = new EventHeap<() => void>();
+  /** While > now: leader churn — every new leader dies within its first Readys and crashed nodes come back quickly. */
+  churnUntil = 0;
   private readonly reads = new Map<string, PendingRead>();
   private readonly trace: string[] = [];
   private traceOn = true;
@@ -111,7 +122,19 @@ export class Cluster {
   acked = 0;
   readsServed = 0;
   nextNodeId: NodeId;
-  readonly stats = { elections: 0, leaderChanges: 0, snapshotsSent: 0, crashes: 0, msgs: 0, dropped: 0 };
+  readonly stats = {
+    elections: 0,
+    leaderChanges: 0,
+    snapshotsSent: 0,
+    crashes: 0,
+    msgs: 0,
+    dropped: 0,
+    /** Liveness mode: how long after the heal the core had a leader, and elections after it. */
+    electedAfterMs: -1,
+    electionsAfterHeal: -1,
+    /** Liveness mode: 1 = a core node restarted at the heal, 2 = a non-core node led at the heal. */
+    healKind: -1,
+  };
   /** Called when some node applies a conf change (the nemesis retires removed nodes). */
   onConfChange: (cc: ConfChange) => void = () => {};
 
@@ -170,6 +193,7 @@ export class Cluster {
       this.opts.factory,
     );
     n.state = 'running';
+    n.startedAt = this.now;
     n.pausedUntil = 0;
     n.crashInNextReady = false;
     n.crashAfterReadies = -1;
@@ -182,16 +206,17 @@ export class Cluster {
 
   crash(id: NodeId): void {
     const n = this.nodes.get(id);
-    if (!n || !n.running) return;
+    if (!n?.running) return;
     n.raw = null;
     n.state = 'crashed';
     this.stats.crashes++;
     this.log(`n${id} CRASH (everything not persisted is lost)`);
+    if (this.churnUntil > this.now) this.at(this.now + 50 + this.rng.float() * 1500, () => this.restart(id));
   }
 
   restart(id: NodeId): void {
     const n = this.nodes.get(id);
-    if (!n || n.state !== 'crashed') return;
+    if (n?.state !== 'crashed') return;
     this.log(`n${id} restart`);
     this.start(n);
   }
@@ -217,9 +242,32 @@ export class Cluster {
 
   pause(id: NodeId, ms: number): void {
     const n = this.nodes.get(id);
-    if (!n || !n.running) return;
+    if (!n?.running) return;
     n.pausedUntil = Math.max(n.pausedUntil, this.now + ms);
     this.log(`n${id} PAUSE for ${ms.toFixed(0)}ms`);
+  }
+
+  /**
+   * Heals the network: no loss, duplication or delay spikes from now on, and packets still held
+   * in a delay spike are lost (the slow path they were on is gone).
+   */
+  healNetwork(): void {
+    this.faults.lossRate = 0;
+    this.faults.duplicateRate = 0;
+    this.faults.spikeRate = 0;
+    this.faults.cut.clear();
+    const horizon = this.now + 5;
+    this.flights.filterTimed((time) => time <= horizon);
+  }
+
+  /** Cancels every pending timer (the nemesis's plans end when the liveness phase begins). */
+  clearTimers(): void {
+    this.timers.filter(() => false);
+  }
+
+  /** Runs `fn` at simulated time `time`. */
+  at(time: number, fn: () => void): void {
+    this.timers.push(time, fn);
   }
 
   // ------------------------------------------------------------------ queries
@@ -232,7 +280,7 @@ export class Cluster {
     let best: SimNode | null = null;
     for (const n of this.nodes.values()) {
       if (!n.running || n.raw?.raft.role !== 'leader') continue;
-      if (best === null || (n.raw.raft.term > (best.raw?.raft.term ?? 0))) best = n;
+      if (best === null || n.raw.raft.term > (best.raw?.raft.term ?? 0)) best = n;
     }
     return best;
   }
@@ -279,6 +327,9 @@ export class Cluster {
     this.stats.msgs++;
     if (this.faults.cut.has(`${from}>${m.to}`) || this.rng.chance(this.faults.lossRate)) {
       this.stats.dropped++;
+      // a snapshot is streamed: the sender's transport sees the stream fail (half the time; the
+      // other half the core's snapshot timeout has to notice)
+      if (m.type === 'snap' && this.rng.chance(0.5)) this.nodes.get(from)?.raw?.reportSnapshot(m.to, false);
       return;
     }
     if (m.type === 'snap') this.stats.snapshotsSent++;
@@ -346,7 +397,7 @@ export class Cluster {
 
   /** Time of the next tick or message delivery. */
   nextEventTime(): number {
-    let t = this.flights.peekTime();
+    let t = Math.min(this.flights.peekTime(), this.timers.peekTime());
     for (const n of this.nodes.values()) {
       if (!n.running) continue;
       const due = Math.max(n.nextTickAt, n.pausedUntil);
@@ -360,7 +411,8 @@ export class Cluster {
     for (;;) {
       const t = this.nextEventTime();
       if (t > until) break;
-      this.now = t;
+      // a node resuming from a pause has ticks due in the past: they run now, time never goes back
+      this.now = Math.max(this.now, t);
       this.stepOnce();
     }
     this.now = until;
@@ -368,6 +420,7 @@ export class Cluster {
 
   private stepOnce(): void {
     this.events++;
+    while (this.timers.peekTime() <= this.now) this.timers.pop()?.value();
     // ticks first (a node resuming from a pause catches up on its clock before reading messages)
     for (const n of this.nodes.values()) {
       if (!n.running || this.isPaused(n)) continue;
@@ -383,7 +436,12 @@ export class Cluster {
       const f = this.flights.pop();
       if (f === undefined) break;
       const n = this.nodes.get(f.value.msg.to);
-      if (!n || !n.running || !n.raw) continue;
+      if (!n?.running || !n.raw) continue;
+      // a link cut while a packet was on it loses the packet
+      if (this.faults.cut.has(`${f.value.msg.from}>${f.value.msg.to}`)) {
+        this.stats.dropped++;
+        continue;
+      }
       if (this.isPaused(n)) {
         // a paused process reads its socket when it wakes up
         this.flights.push(n.pausedUntil + this.rng.float(), f.value);
@@ -414,9 +472,23 @@ export class Cluster {
     if (n.crashAfterReadies === 0) n.crashInNextReady = true;
     if (n.crashAfterReadies >= 0) n.crashAfterReadies--;
     // a leader may send its appends while its own fsync runs (thesis §10.2.1)
-    if (n.crashInNextReady) {
-      for (const m of rd.messages) this.send(n.id, m);
-      this.log(`n${n.id} crashes in the middle of a Ready (sent ${rd.messages.length}, persisted nothing)`);
+    // A crash inside a Ready: either before the fsync returned (part of `messages` may be out,
+    // nothing is durable) or after it (everything is durable, part of all messages is out).
+    // leaders die at the moments that matter most, too: right after they advance the commit index
+    const commitMoves = rd.hardState !== null && rd.hardState.commit > n.disk.initialState().hardState.commit;
+    const silent = this.silentCrashOnLeadership && rd.softState?.role === 'leader';
+    if (silent) this.silentCrashOnLeadership = false;
+    const commitCrash =
+      raft.role === 'leader' &&
+      commitMoves &&
+      (this.commitCrashNode === n.id || this.rng.chance(this.leaderCommitCrashChance));
+    if (commitCrash && this.commitCrashNode === n.id) this.commitCrashNode = 0;
+    const crashing = n.crashInNextReady || silent || commitCrash;
+    const crashAfterFsync = silent || (crashing && this.rng.chance(0.5));
+    if (crashing && !crashAfterFsync) {
+      const sent = this.rng.nextInt(0, rd.messages.length + 1);
+      for (const m of rd.messages.slice(0, sent)) this.send(n.id, m);
+      this.log(`n${n.id} crashes before its fsync (sent ${sent} of ${rd.messages.length}, persisted nothing)`);
       this.crash(n.id);
       return;
     }
@@ -445,6 +517,14 @@ export class Cluster {
         this.checker.onCommitted(n.id, i, e.term, entryKey(e), rd.hardState.term);
       }
     }
+    if (crashAfterFsync) {
+      const all = [...rd.messages, ...rd.messagesAfterPersist.filter((m) => m.to !== n.id)];
+      const sent = silent ? 0 : this.rng.nextInt(0, all.length + 1);
+      for (const m of all.slice(0, sent)) this.send(n.id, m);
+      this.log(`n${n.id} crashes after its fsync (sent ${sent} of ${all.length})`);
+      this.crash(n.id);
+      return;
+    }
     // 2. send (messagesAfterPersist only now that the persist above is done)
     for (const m of rd.messages) this.send(n.id, m);
     for (const m of rd.messagesAfterPersist) if (m.to !== n.id) this.send(n.id, m);
@@ -458,7 +538,8 @@ export class Cluster {
       this.checker.onLeader(n.id, raft.term);
       if (!n.wasLeader) {
         this.stats.leaderChanges++;
-        if (this.rng.chance(this.newLeaderCrashChance)) n.crashAfterReadies = this.rng.nextInt(0, 8);
+        if (this.churnUntil > this.now) n.crashAfterReadies = this.rng.nextInt(0, 3);
+        else if (this.rng.chance(this.newLeaderCrashChance)) n.crashAfterReadies = this.rng.nextInt(0, 8);
         this.checker.onBecameLeader(n.id, raft.term, (i) => safeTerm(n.disk, i, raft), n.disk.firstIndex());
       }
     }
@@ -515,7 +596,11 @@ export class Cluster {
   }
 }
 
-function safeTerm(disk: MemoryStorage, i: number, raft?: { log: { termOrThrow(i: number): number | null } }): number | null {
+function safeTerm(
+  disk: MemoryStorage,
+  i: number,
+  raft?: { log: { termOrThrow(i: number): number | null } },
+): number | null {
   try {
     if (raft) return raft.log.termOrThrow(i);
     if (i === 0) return 0;

@@ -55,6 +55,13 @@ export class EventHeap<T> {
     return { time: top.time, value: top.value };
   }
 
+  /** Keeps only the items whose time satisfies `keep`. */
+  filterTimed(keep: (time: number) => boolean): void {
+    const kept = this.items.filter((it) => keep(it.time));
+    this.items.length = 0;
+    for (const it of kept.sort((x, y) => (less(x, y) ? -1 : 1))) this.items.push(it);
+  }
+
   /** Keeps only the items for which `keep` is true. */
   filter(keep: (v: T) => boolean): void {
     const kept = this.items.filter((it) => keep(it.value));

@@ -150,14 +150,24 @@ class Nemesis {
       } else c.crash(victim);
     } else if (roll < 0.58) {
       for (const n of c.nodes.values()) if (n.state === 'crashed' && rng.chance(0.7)) c.restart(n.id);
-    } else if (roll < 0.66) {
+    } else if (roll < 0.64) {
       // pauses as long as several election timeouts (a GC pause, a SIGSTOP)
       const victim = rng.chance(0.4) && leader ? leader.id : rng.pick(live);
       c.pause(victim, rng.float() * 4 * ELECTION_MS);
-    } else if (roll < 0.7) {
-      c.newLeaderCrashChance = rng.pick([0, 0, 0.3, 0.8]);
-      c.log(`NEMESIS new leaders crash soon after election with chance ${c.newLeaderCrashChance}`);
-    } else if (roll < 0.76) {
+    } else if (roll < 0.66) {
+      c.newLeaderCrashChance = rng.pick([0, 0.3, 0.8]);
+      c.leaderCommitCrashChance = rng.pick([0, 0, 0.01, 0.05]);
+      c.log(
+        `NEMESIS leaders crash soon after election with chance ${c.newLeaderCrashChance}, ` +
+          `on advancing their commit index with chance ${c.leaderCommitCrashChance}`,
+      );
+    } else if (roll < 0.72) {
+      this.figure8();
+    } else if (roll < 0.75) {
+      // leader churn: the shape of the Raft paper's figure 8 (leaders die having replicated to a few)
+      c.churnUntil = c.now + 2000 + rng.float() * 6000;
+      c.log(`NEMESIS leader churn until ${(c.churnUntil / 1000).toFixed(3)}s`);
+    } else if (roll < 0.78) {
       c.faults.lossRate = rng.pick([0, 0.01, 0.05, 0.2]);
       c.faults.duplicateRate = rng.pick([0, 0.02, 0.1]);
       c.faults.spikeRate = rng.pick([0, 0.01, 0.1]);
@@ -179,6 +189,76 @@ class Nemesis {
     }
   }
 
+  /**
+   * An adversarial schedule in the shape of the Raft paper's figure 8, with random timing: the
+   * leader L is cut off and takes a few proposals only it has, then crashes; the next leader X
+   * crashes right after persisting its first entry, having told no one; L comes back, wins, and
+   * crashes the moment it advances its commit index; then X comes back. A core that commits
+   * L's old-term entries by counting lets X overwrite them.
+   */
+  private figure8(): void {
+    const c = this.c;
+    const rng = this.rng;
+    const L = c.leader();
+    if (!L || this.figure8Running) return;
+    this.figure8Running = true;
+    c.log(`NEMESIS figure 8 around n${L.id}`);
+    const others = [...c.nodes.values()].filter((n) => n.state !== 'removed' && n.id !== L.id).map((n) => n.id);
+    c.faults.cut.clear();
+    for (const o of others) {
+      c.faults.cut.add(`${L.id}>${o}`);
+      c.faults.cut.add(`${o}>${L.id}`);
+    }
+    const k = rng.nextInt(3, 12);
+    for (let i = 0; i < k; i++) c.propose(L.id);
+    c.silentCrashOnLeadership = true;
+    c.at(c.now + 1 + rng.float() * 50, () => c.crash(L.id));
+    const deadline = c.now + 6 * ELECTION_MS;
+    // wait until the next leader has crashed silently, then bring L back with a commit-crash armed
+    const waitForX = (): void => {
+      if (c.now > deadline) {
+        this.endFigure8();
+        return;
+      }
+      if (c.silentCrashOnLeadership) {
+        c.at(c.now + 20, waitForX);
+        return;
+      }
+      const x = [...c.nodes.values()].find((n) => n.state === 'crashed' && n.id !== L.id);
+      c.faults.cut.clear();
+      if (x) {
+        for (const o of c.nodes.keys()) {
+          if (o === x.id) continue;
+          c.faults.cut.add(`${x.id}>${o}`);
+          c.faults.cut.add(`${o}>${x.id}`);
+        }
+      }
+      c.commitCrashNode = L.id;
+      c.restart(L.id);
+      c.at(c.now + 20, () => waitForL(x?.id ?? 0));
+    };
+    const waitForL = (x: NodeId): void => {
+      if (c.now > deadline || c.commitCrashNode === 0) {
+        c.commitCrashNode = 0;
+        c.faults.cut.clear();
+        if (x !== 0) c.restart(x);
+        this.endFigure8();
+        return;
+      }
+      c.at(c.now + 20, () => waitForL(x));
+    };
+    c.at(c.now + 60, waitForX);
+  }
+
+  private figure8Running = false;
+
+  private endFigure8(): void {
+    this.c.silentCrashOnLeadership = false;
+    this.c.commitCrashNode = 0;
+    this.figure8Running = false;
+    this.c.log('NEMESIS figure 8 over');
+  }
+
   private changeMembership(leader: SimNode | null): void {
     const c = this.c;
     if (!leader || this.membershipChanges >= 6) return;
@@ -198,12 +278,19 @@ class Nemesis {
   }
 }
 
-/** Client load: proposals (mostly to the leader) and linearizable reads at random nodes. */
+/**
+ * Client load: a client talks to a random node and follows that node's idea of the leader, as
+ * the SDK follows NOT_LEADER hints. A leader cut off from the cluster therefore keeps receiving
+ * proposals until CheckQuorum deposes it, leaving uncommitted suffixes for later leaders to
+ * overwrite (the raw material of the Raft paper's figure 8).
+ */
 function clientOp(c: Cluster, rng: SimRng): void {
   const running = c.running().filter((n) => !c.isPaused(n));
   if (running.length === 0) return;
-  const leader = c.leader();
-  const target = leader && rng.chance(0.8) ? leader : rng.pick(running);
+  const first = rng.pick(running);
+  const hint = first.raw?.raft.lead ?? 0;
+  const hinted = hint !== 0 ? c.nodes.get(hint) : undefined;
+  const target = hinted?.running && !c.isPaused(hinted) ? hinted : first;
   if (rng.chance(0.7)) c.propose(target.id);
   else c.read(target.id);
 }
@@ -214,7 +301,7 @@ export function runSeed(o: RunOptions): RunResult {
   const c = new Cluster(rng.fork(), {
     nodes: o.nodes,
     readOnlyOption,
-    maxSizePerMsgBytes: rng.pick([128, 512, 4096]),
+    maxSizePerMsgBytes: rng.pick([1, 128, 512, 4096]),
     maxInflightMsgs: rng.pick([1, 4, 16]),
     factory: o.factory,
   });
@@ -246,7 +333,12 @@ export function runSeed(o: RunOptions): RunResult {
         nextNemesis = c.now + 200 + rng.float() * 2800;
       }
     }
-    if (o.mode === 'liveness') checkLiveness(c, rng.fork(), nemesis.pendingRetire);
+    if (o.mode === 'liveness') {
+      const l = checkLiveness(c, rng.fork(), nemesis.pendingRetire);
+      c.stats.electedAfterMs = Math.round(l.electedAfterMs);
+      c.stats.electionsAfterHeal = l.elections;
+      c.stats.healKind = (l.restartedCore ? 1 : 0) + (l.nonCoreLeader ? 2 : 0);
+    }
     return { seed: o.seed, mode: o.mode, ok: true, trace: c.lastTrace(o.traceLines ?? 0), stats: stats() };
   } catch (err) {
     if (!(err instanceof Violation)) {
@@ -261,7 +353,14 @@ export function runSeed(o: RunOptions): RunResult {
         stats: stats(),
       };
     }
-    return { seed: o.seed, mode: o.mode, ok: false, violation: err.message, trace: c.lastTrace(Math.max(60, o.traceLines ?? 0)), stats: stats() };
+    return {
+      seed: o.seed,
+      mode: o.mode,
+      ok: false,
+      violation: err.message,
+      trace: c.lastTrace(Math.max(60, o.traceLines ?? 0)),
+      stats: stats(),
+    };
   }
 }
 
@@ -272,7 +371,11 @@ export function runSeed(o: RunOptions): RunResult {
  * must elect a leader within 2 election timeouts of the last leader's lease running out, commit
  * every proposal made to it, and keep the leader: at most one election per ten election timeouts.
  */
-function checkLiveness(c: Cluster, rng: SimRng, pendingRetire: Set<NodeId>): void {
+function checkLiveness(
+  c: Cluster,
+  rng: SimRng,
+  pendingRetire: Set<NodeId>,
+): { electedAfterMs: number; elections: number; restartedCore: boolean; nonCoreLeader: boolean } {
   for (const id of pendingRetire) c.retire(id);
   // The core must be a quorum of every configuration that can still take effect: a conf change
   // already in some log may commit after the heal (single-server changes keep the intersection
@@ -287,17 +390,25 @@ function checkLiveness(c: Cluster, rng: SimRng, pendingRetire: Set<NodeId>): voi
   const others = [...c.nodes.values()].filter((n) => n.state !== 'removed' && !core.includes(n.id)).map((n) => n.id);
 
   // heal the core
+  let restartedCore = false;
+  const nonCoreLeader = [...c.nodes.values()].some(
+    (n) => n.running && n.raw?.raft.role === 'leader' && !core.includes(n.id),
+  );
   for (const id of core) {
     const n = c.nodes.get(id) as SimNode;
     if (n.state === 'crashed') c.restart(id);
+    if (c.now - n.startedAt < ELECTION_MS) restartedCore = true;
     n.pausedUntil = 0;
     n.crashInNextReady = false;
+    n.crashAfterReadies = -1;
   }
-  c.faults.lossRate = 0;
-  c.faults.duplicateRate = 0;
-  c.faults.spikeRate = 0;
-  c.faults.cut.clear();
+  c.healNetwork();
   c.newLeaderCrashChance = 0;
+  c.leaderCommitCrashChance = 0;
+  c.churnUntil = 0;
+  c.clearTimers();
+  c.silentCrashOnLeadership = false;
+  c.commitCrashNode = 0;
   // Non-core nodes: crashed, isolated, deaf (they send but hear nothing), mute (they hear but
   // cannot send), or the Cloudflare pattern. A non-core node is never two-way connected to part
   // of the core: with such links it and part of the core could form a quorum of their own, and
@@ -306,8 +417,14 @@ function checkLiveness(c: Cluster, rng: SimRng, pendingRetire: Set<NodeId>): voi
   for (const id of others) {
     const n = c.nodes.get(id) as SimNode;
     if (id === cloudflare) {
+      // isolated until the core has a settled leader; then it reaches everyone but the leader
       if (n.state === 'crashed') c.restart(id);
       n.pausedUntil = 0;
+      for (const k of c.nodes.keys()) {
+        if (k === id) continue;
+        c.faults.cut.add(`${id}>${k}`);
+        c.faults.cut.add(`${k}>${id}`);
+      }
       continue;
     }
     const shape = rng.pick(['crashed', 'isolated', 'deaf', 'mute'] as const);
@@ -319,7 +436,9 @@ function checkLiveness(c: Cluster, rng: SimRng, pendingRetire: Set<NodeId>): voi
     c.log(`LIVENESS non-core n${id} ${shape}`);
   }
   const healedAt = c.now;
-  c.log(`LIVENESS heal core ${fmt(core)}; others ${fmt(others)}${cloudflare ? `; n${cloudflare} cut from the leader only` : ''}`);
+  c.log(
+    `LIVENESS heal core ${fmt(core)}; others ${fmt(others)}${cloudflare ? `; n${cloudflare} cut from the leader only` : ''}`,
+  );
 
   // 1. a leader the whole core follows
   const coreLeader = (): SimNode | null => {
@@ -329,29 +448,42 @@ function checkLiveness(c: Cluster, rng: SimRng, pendingRetire: Set<NodeId>): voi
       const r = n.raw?.raft;
       if (!r || r.lead === 0) return null;
       const l = c.nodes.get(r.lead);
-      if (!l?.raw || l.raw.raft.role !== 'leader' || l.raw.raft.term !== r.term) return null;
+      if (l?.raw?.raft.role !== 'leader' || l.raw.raft.term !== r.term) return null;
       if (lead && lead !== l) return null;
+      if (!core.includes(l.id)) return null;
       lead = l;
     }
     return lead;
   };
-  // A leader outside the core that still reaches it keeps the core's followers quiet until
-  // CheckQuorum removes it (up to 2 election timeouts) and their leases lapse; the bound allows
-  // for that, then 2 election timeouts for the election itself.
-  const electionDeadline = healedAt + 5 * ELECTION_MS;
+  // 2 election timeouts for the election itself, plus what the protocol makes the core wait
+  // first: a node restarted within the last timeout refuses votes for one timeout and may cost
+  // a term catch-up round (+2); a leader outside the core that still reaches it keeps its
+  // followers loyal until CheckQuorum removes it, up to 2 timeouts (+2).
+  const electionBudgetMs = (2 + (restartedCore ? 2 : 0) + (nonCoreLeader ? 2 : 0)) * ELECTION_MS;
+  const electionDeadline = healedAt + electionBudgetMs;
   let leader: SimNode | null = null;
   while (c.now < electionDeadline) {
     c.runUntil(c.now + 10);
     leader = coreLeader();
     if (leader) break;
   }
-  if (!leader) throw new Violation('liveness', `no leader for the core ${fmt(core)} within 5 election timeouts of the heal`);
+  if (!leader)
+    throw new Violation('liveness', `no leader for the core ${fmt(core)} within ${electionBudgetMs}ms of the heal`);
   const electedAfterMs = c.now - healedAt;
   c.log(`LIVENESS n${leader.id} leads the core after ${electedAfterMs.toFixed(0)}ms`);
   if (cloudflare !== null) {
-    c.faults.cut.clear();
-    c.faults.cut.add(`${cloudflare}>${leader.id}`);
-    c.faults.cut.add(`${leader.id}>${cloudflare}`);
+    // The Cloudflare pattern is about a leader whose followers hear it: let one election
+    // timeout pass so they do, then cut the odd node off from whoever leads the core then.
+    c.runUntil(c.now + ELECTION_MS);
+    const settled = coreLeader();
+    if (!settled) throw new Violation('liveness', `the core ${fmt(core)} lost its leader right after electing it`);
+    leader = settled;
+    for (const k of c.nodes.keys()) {
+      if (k === leader.id) continue;
+      c.faults.cut.delete(`${cloudflare}>${k}`);
+      c.faults.cut.delete(`${k}>${cloudflare}`);
+    }
+    c.log(`LIVENESS n${cloudflare} now reaches every node but the leader n${leader.id}`);
   }
 
   // 2. every proposal to it commits on the whole core; 3. the leader stays
@@ -382,4 +514,5 @@ function checkLiveness(c: Cluster, rng: SimRng, pendingRetire: Set<NodeId>): voi
       throw new Violation('liveness', `core node ${id} applied ${n.applied}, the leader's log ends at ${last}`);
     }
   }
+  return { electedAfterMs, elections, restartedCore, nonCoreLeader };
 }

@@ -38,6 +38,8 @@ export interface RaftConfig {
   readonly readOnlyOption?: ReadOnlyOption;
   /** Ticks by which the lease is shortened to allow for clock drift between nodes. */
   readonly leaseDriftTicks?: number;
+  /** Resend a snapshot no one acknowledged after this many ticks (reportSnapshot is the fast path). */
+  readonly snapshotTimeoutTicks?: number;
 }
 
 export type ResolvedRaftConfig = Required<RaftConfig>;
@@ -56,6 +58,7 @@ export function resolveConfig(c: RaftConfig): ResolvedRaftConfig {
     preVote: true,
     readOnlyOption: 'safe',
     leaseDriftTicks: 2,
+    snapshotTimeoutTicks: 10 * (c.electionTimeoutTicks ?? 10),
     ...c,
   };
   invariant(Number.isInteger(r.id) && r.id > 0, `node id must be a positive integer, got ${r.id}`);
@@ -68,5 +71,6 @@ export function resolveConfig(c: RaftConfig): ResolvedRaftConfig {
     'leaseDriftTicks must be in [1, electionTimeoutTicks)',
   );
   invariant(!(r.readOnlyOption === 'lease' && !r.checkQuorum), 'lease reads require checkQuorum');
+  invariant(r.snapshotTimeoutTicks > r.electionTimeoutTicks, 'snapshotTimeoutTicks must be > electionTimeoutTicks');
   return r;
 }

@@ -64,9 +64,10 @@ export class Progress {
   leaseAckTick = Number.NEGATIVE_INFINITY;
   /** Commit index carried by the last append sent, so a caught-up follower learns new commits. */
   sentCommit = 0;
-  /** Heartbeat responses in a row during which a lagging follower's match did not move. */
-  stalledHeartbeats = 0;
-  stalledAt = -1;
+  /** Leader tick at which this follower's match last advanced (stall detection). */
+  lastProgressTick = 0;
+  /** Leader tick of the last empty append sent to find out whether an append was lost. */
+  nudgedAtTick = -1;
   /** Leader tick at which the pending snapshot was sent (resent if nothing is heard back). */
   snapshotSentTick = 0;
   readonly inflights: Inflights;

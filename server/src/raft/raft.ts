@@ -1,7 +1,7 @@
-import { type RaftConfig, type ResolvedRaftConfig, resolveConfig, type Rng } from './config.js';
 import { decodeConfChange, encodeConfChange } from './confchange.js';
+import { type RaftConfig, type ResolvedRaftConfig, type Rng, resolveConfig } from './config.js';
 import { RaftLog } from './log.js';
-import { ProgressTracker, Progress } from './progress.js';
+import { Progress, ProgressTracker } from './progress.js';
 import { ReadOnly } from './readonly.js';
 import { CompactedError, entrySizeBytes, invariant } from './storage.js';
 import {
@@ -22,7 +22,6 @@ import {
 } from './types.js';
 
 const TRANSFER = 'transfer';
-const STALLED_HEARTBEATS_BEFORE_PROBE = 3;
 const EMPTY = new Uint8Array(0);
 
 type CampaignType = 'preElection' | 'election' | 'transfer';
@@ -75,10 +74,15 @@ export class Raft {
   /** Ticks since this instance started; the leader stamps heartbeats with it for lease reads. */
   tickCount = 0;
   /**
-   * Right after a (re)start a node does not vote for ElectionTimeout ticks, as if it had just
-   * heard from a leader: a leader's lease may still rely on this node's pre-crash promise.
+   * Until this tick the node refuses votes (CheckQuorum's promise to the leader it heard from,
+   * thesis §4.2.3). Set when a leader's message arrives, and at start: a restarted node's
+   * promise from before the crash may still carry a leader's lease.
    */
-  private bootQuiet: boolean;
+  private voteQuietUntilTick: number;
+  /** The term in which this leader sent TimeoutNow: its lease never returns in that term. */
+  private timeoutNowTerm = 0;
+  /** The index the current configuration reflects (conf entries at or below it are already in). */
+  confIndex = 0;
   /** Whether the leader needs to run a round of appends (sent when the Ready is built). */
   private appendsDirty = false;
 
@@ -90,18 +94,34 @@ export class Raft {
     this.tracker = new ProgressTracker(this.cfg.maxInflightMsgs);
     const { hardState, confState } = this.cfg.storage.initialState();
     this.applyConfState(confState);
+    this.confIndex = this.log.firstIndex() - 1;
     if (hardState.term > 0 || hardState.commit > 0 || hardState.vote !== NONE) this.loadHardState(hardState);
-    if (this.cfg.applied > 0) this.log.appliedTo(Math.min(this.cfg.applied, this.log.committed));
+    if (this.cfg.applied > 0) {
+      // The application already applied up to `applied`: those entries will not be handed out
+      // again, so the conf changes among them must take effect here.
+      const applied = Math.min(this.cfg.applied, this.log.committed);
+      const lo = this.confIndex + 1;
+      if (applied >= lo) {
+        for (const e of this.log.slice(lo, applied + 1, Number.POSITIVE_INFINITY)) {
+          if (e.type === 'confChange') this.applyConfChangeEntry(e);
+        }
+      }
+      this.log.appliedTo(applied);
+    }
     this.becomeFollower(this.term, NONE);
-    // a node that never had a term never acknowledged a leader: it owes no lease
-    this.bootQuiet = this.cfg.checkQuorum && this.term > 0;
+    // After a restart a node refuses votes for one election timeout: before the crash it may
+    // have acknowledged a heartbeat that a leader's lease counts on. A node still in the
+    // bootstrap term with no vote never acknowledged one (heartbeat acks leave only once the
+    // leader's term, which is > 1, is durable), so a new cluster can elect at once.
+    this.voteQuietUntilTick = this.term > 1 || this.vote !== NONE ? this.cfg.electionTimeoutTicks : 0;
   }
 
   private loadHardState(hs: HardState): void {
     const last = this.log.lastIndex();
     invariant(hs.commit <= last, `hard state commit ${hs.commit} is beyond the last index ${last}`);
     this.log.committed = Math.max(this.log.committed, hs.commit);
-    this.term = hs.term;
+    // a log never holds entries of a term its node did not reach
+    this.term = Math.max(hs.term, this.log.lastTerm());
     this.vote = hs.vote;
   }
 
@@ -129,6 +149,9 @@ export class Raft {
    */
   leaseValid(): boolean {
     if (this.role !== 'leader' || !this.cfg.checkQuorum || this.leadTransferee !== NONE) return false;
+    // a TimeoutNow may still be in flight after the transfer was abandoned: its receiver will
+    // win votes at once, so no lease in this term any more
+    if (this.timeoutNowTerm === this.term) return false;
     if (!this.committedInCurrentTerm()) return false;
     const since = this.tracker.quorumValue((id, p) => (id === this.id ? this.tickCount : p.leaseAckTick));
     return since + this.cfg.electionTimeoutTicks - this.cfg.leaseDriftTicks > this.tickCount;
@@ -146,9 +169,7 @@ export class Raft {
   /** Raft §5.2: one vote per term, first come first served. */
   protected canGrantVote(m: Message): boolean {
     return (
-      this.vote === m.from ||
-      (this.vote === NONE && this.lead === NONE) ||
-      (m.type === 'preVote' && m.term > this.term)
+      this.vote === m.from || (this.vote === NONE && this.lead === NONE) || (m.type === 'preVote' && m.term > this.term)
     );
   }
 
@@ -168,7 +189,6 @@ export class Raft {
     if (this.term !== term) {
       this.term = term;
       this.vote = NONE;
-      this.bootQuiet = false;
     }
     this.lead = NONE;
     this.electionElapsed = 0;
@@ -201,7 +221,6 @@ export class Raft {
     this.tracker.resetVotes();
     this.lead = NONE;
     this.role = 'preCandidate';
-    this.bootQuiet = false;
   }
 
   becomeCandidate(): void {
@@ -216,9 +235,11 @@ export class Raft {
     this.reset(this.term);
     this.lead = this.id;
     this.role = 'leader';
-    for (const [id, pr] of this.tracker.progress) {
-      if (id === this.id) pr.becomeReplicate();
-      pr.recentActive = true;
+    // etcd: only ourselves counts as recently active; peers earn it by answering
+    const self = this.tracker.progress.get(this.id);
+    if (self) {
+      self.becomeReplicate();
+      self.recentActive = true;
     }
     // A change proposed before our no-op commits could race one from a previous term
     // (raft-dev 2015); proposeConfChange waits for the no-op, and this blocks the entries before it.
@@ -242,7 +263,6 @@ export class Raft {
 
   private tickElection(): void {
     this.electionElapsed++;
-    if (this.electionElapsed >= this.cfg.electionTimeoutTicks) this.bootQuiet = false;
     if (this.promotable() && this.electionElapsed >= this.randomizedElectionTimeout) {
       this.electionElapsed = 0;
       this.step(message({ type: 'hup', from: this.id }));
@@ -259,9 +279,33 @@ export class Raft {
       if (this.role === 'leader' && this.leadTransferee !== NONE) this.abortLeaderTransfer();
     }
     if (this.role !== 'leader') return;
+    this.detectStalledFollowers();
     if (this.heartbeatElapsed >= this.cfg.heartbeatTicks) {
       this.heartbeatElapsed = 0;
       this.step(message({ type: 'beat', from: this.id }));
+    }
+  }
+
+  /**
+   * The network may drop any message. A replicating follower that acknowledged nothing for a
+   * while, with appends outstanding, lost one: fall back to probing so the gap is found. A
+   * snapshot that was never acknowledged is sent again after snapshotTimeoutTicks (the
+   * transport's reportSnapshot() is the fast path).
+   */
+  private detectStalledFollowers(): void {
+    const last = this.log.lastIndex();
+    const stallTicks = Math.max(2 * this.cfg.heartbeatTicks, Math.floor(this.cfg.electionTimeoutTicks / 2));
+    for (const [id, pr] of this.tracker.progress) {
+      if (id === this.id || pr.match >= last) continue;
+      const quiet = this.tickCount - pr.lastProgressTick;
+      if (pr.state === 'replicate' && pr.inflights.count > 0 && quiet >= stallTicks) {
+        pr.becomeProbe();
+        pr.lastProgressTick = this.tickCount;
+        this.appendsDirty = true;
+      } else if (pr.state === 'snapshot' && this.tickCount - pr.snapshotSentTick >= this.cfg.snapshotTimeoutTicks) {
+        pr.becomeProbe();
+        this.appendsDirty = true;
+      }
     }
   }
 
@@ -333,10 +377,9 @@ export class Raft {
         const force = m.ctx === TRANSFER;
         // CheckQuorum (thesis §4.2.3): a node that heard from a leader within the minimum
         // election timeout ignores votes, so a disruptive server cannot depose a live leader.
-        const inLease =
-          this.cfg.checkQuorum &&
-          this.electionElapsed < this.cfg.electionTimeoutTicks &&
-          (this.lead !== NONE || this.bootQuiet);
+        // A leader is in lease with itself; a follower until ElectionTimeout after it last heard
+        // from a leader (kept in ticks, so campaigning itself does not cancel the promise).
+        const inLease = this.cfg.checkQuorum && (this.role === 'leader' || this.tickCount < this.voteQuietUntilTick);
         if (!force && inLease) return;
       }
       if (m.type === 'preVote') {
@@ -345,6 +388,14 @@ export class Raft {
         // a granted pre-vote carries the future term; the term rises only when the quorum grants it
       } else if (m.type === 'app' || m.type === 'heartbeat' || m.type === 'snap') {
         this.becomeFollower(m.term, m.from);
+      } else if (m.type === 'preVoteResp' && this.role === 'preCandidate') {
+        // Our pre-vote was refused only because the voter is in a later term (it voted there
+        // already). Our timer had fired: catch up on the term and ask again at once instead of
+        // waiting a whole election timeout more. Pre-votes change no state, so this is safe;
+        // it cannot loop, as a second refusal carries our (now equal) term.
+        this.becomeFollower(m.term, NONE);
+        this.campaign('preElection');
+        return;
       } else {
         this.becomeFollower(m.term, NONE);
       }
@@ -432,6 +483,7 @@ export class Raft {
           return;
         }
         if (pr.maybeUpdate(m.index)) {
+          pr.lastProgressTick = this.tickCount;
           if (pr.state === 'probe') pr.becomeReplicate();
           else if (pr.state === 'snapshot' && pr.match >= pr.pendingSnapshot) pr.becomeProbe();
           else if (pr.state === 'replicate') pr.inflights.freeLE(m.index);
@@ -447,16 +499,19 @@ export class Raft {
         pr.probeSent = false;
         if (m.leaseTick > pr.leaseAckTick) pr.leaseAckTick = m.leaseTick;
         if (pr.match < this.log.lastIndex()) {
-          // A replicating follower whose match did not move over several heartbeats lost a
-          // message (the network may drop any): fall back to probing so the gap is found.
-          pr.stalledHeartbeats = pr.stalledAt === pr.match ? pr.stalledHeartbeats + 1 : 0;
-          pr.stalledAt = pr.match;
-          if (pr.state === 'replicate' && pr.stalledHeartbeats >= STALLED_HEARTBEATS_BEFORE_PROBE) pr.becomeProbe();
-          else if (pr.state === 'snapshot' && this.tickCount - pr.snapshotSentTick > 2 * this.cfg.electionTimeoutTicks)
-            pr.becomeProbe();
+          // As etcd: a lagging follower with nothing left to send gets an empty append at
+          // next-1. A transport that keeps order delivers it after anything still in flight;
+          // if an append was lost, the follower rejects it and we probe from its real match.
+          if (
+            pr.state === 'replicate' &&
+            pr.next > this.log.lastIndex() &&
+            !pr.inflights.full() &&
+            pr.nudgedAtTick !== this.tickCount
+          ) {
+            pr.nudgedAtTick = this.tickCount; // one per tick, however many responses arrive at once
+            this.sendEmptyAppend(m.from, pr);
+          }
           this.appendsDirty = true;
-        } else {
-          pr.stalledHeartbeats = 0;
         }
         if (m.readId > 0) this.recvReadAck(m.from, m.readId);
         return;
@@ -478,14 +533,17 @@ export class Raft {
     switch (m.type) {
       case 'app':
         this.becomeFollower(m.term, m.from);
+        this.heardFromLeader(m.from);
         this.handleAppendEntries(m);
         return;
       case 'heartbeat':
         this.becomeFollower(m.term, m.from);
+        this.heardFromLeader(m.from);
         this.handleHeartbeat(m);
         return;
       case 'snap':
         this.becomeFollower(m.term, m.from);
+        this.heardFromLeader(m.from);
         this.handleSnapshot(m);
         return;
       case 'preVoteResp':
@@ -504,18 +562,15 @@ export class Raft {
   private stepFollower(m: Message): void {
     switch (m.type) {
       case 'app':
-        this.electionElapsed = 0;
-        this.lead = m.from;
+        this.heardFromLeader(m.from);
         this.handleAppendEntries(m);
         return;
       case 'heartbeat':
-        this.electionElapsed = 0;
-        this.lead = m.from;
+        this.heardFromLeader(m.from);
         this.handleHeartbeat(m);
         return;
       case 'snap':
-        this.electionElapsed = 0;
-        this.lead = m.from;
+        this.heardFromLeader(m.from);
         this.handleSnapshot(m);
         return;
       case 'transferLeader':
@@ -539,6 +594,12 @@ export class Raft {
 
   // ---------------------------------------------------------------- follower handlers
 
+  private heardFromLeader(lead: NodeId): void {
+    this.electionElapsed = 0;
+    this.lead = lead;
+    this.voteQuietUntilTick = this.tickCount + this.cfg.electionTimeoutTicks;
+  }
+
   private handleAppendEntries(m: Message): void {
     if (m.index < this.log.committed) {
       this.sendAfterPersist(message({ type: 'appResp', to: m.from, index: this.log.committed }));
@@ -553,13 +614,22 @@ export class Raft {
     // point the leader at our last entry whose term is <= the term it probed with.
     const hint = this.log.findConflictByTerm(Math.min(m.index, this.log.lastIndex()), m.logTerm);
     this.sendAfterPersist(
-      message({ type: 'appResp', to: m.from, index: m.index, reject: true, rejectHint: hint.index, logTerm: hint.term }),
+      message({
+        type: 'appResp',
+        to: m.from,
+        index: m.index,
+        reject: true,
+        rejectHint: hint.index,
+        logTerm: hint.term,
+      }),
     );
   }
 
   private handleHeartbeat(m: Message): void {
     this.log.commitTo(Math.min(m.commit, this.log.lastIndex()));
-    this.send(message({ type: 'heartbeatResp', to: m.from, readId: m.readId, leaseTick: m.leaseTick }));
+    // after the persist: the ack is a promise not to vote, which must outlive a crash (the term
+    // it was given in must be on disk so the restarted node knows to keep quiet)
+    this.sendAfterPersist(message({ type: 'heartbeatResp', to: m.from, readId: m.readId, leaseTick: m.leaseTick }));
   }
 
   private handleSnapshot(m: Message): void {
@@ -583,6 +653,7 @@ export class Raft {
     }
     this.log.restore(s);
     this.applyConfState(s.metadata.confState);
+    this.confIndex = index;
     return true;
   }
 
@@ -631,7 +702,12 @@ export class Raft {
    * replicate, one probe in probe, a commit-index update when it is caught up. Called once per
    * Ready, which batches every proposal and ack that arrived since the last one.
    */
-  flushAppends(): void {
+  flush(): void {
+    this.flushReads();
+    this.flushAppends();
+  }
+
+  private flushAppends(): void {
     if (this.role !== 'leader' || !this.appendsDirty) return;
     this.appendsDirty = false;
     const last = this.log.lastIndex();
@@ -675,6 +751,14 @@ export class Raft {
     return true;
   }
 
+  private sendEmptyAppend(to: NodeId, pr: Progress): void {
+    const prevIndex = pr.next - 1;
+    const prevTerm = this.log.safeTerm(prevIndex);
+    if (prevTerm === 0 && prevIndex > 0) return; // compacted: the probe path sends a snapshot
+    this.send(message({ type: 'app', to, index: prevIndex, logTerm: prevTerm, commit: this.log.committed }));
+    pr.sentCommit = this.log.committed;
+  }
+
   private sendSnapshot(to: NodeId, pr: Progress): boolean {
     // etcd: do not ship a snapshot to a node we have not heard from (it may be down)
     if (!pr.recentActive) return false;
@@ -687,7 +771,7 @@ export class Raft {
   }
 
   private bcastHeartbeat(readId: number): void {
-    const rid = readId > 0 ? readId : this.readOnly.lastPendingId();
+    const rid = readId > 0 ? readId : this.readOnly.lastRoundId();
     for (const [id, pr] of this.tracker.progress) {
       if (id === this.id) continue;
       // never tell a follower to commit past what it is known to have (etcd)
@@ -700,7 +784,7 @@ export class Raft {
   onPersisted(): void {
     if (this.role !== 'leader') return;
     const self = this.tracker.progress.get(this.id);
-    if (self && self.maybeUpdate(this.stablePrefix())) {
+    if (self?.maybeUpdate(this.stablePrefix())) {
       this.maybeCommit();
       this.appendsDirty = true;
     }
@@ -766,6 +850,9 @@ export class Raft {
 
   /** Applies a committed conf change entry (called by RawNode as the entry is handed out). */
   applyConfChangeEntry(e: Entry): ConfState {
+    // A snapshot restored since this entry was handed out already holds a newer configuration.
+    if (e.index <= this.confIndex) return this.tracker.confState();
+    this.confIndex = e.index;
     const cc = decodeConfChange(e.data);
     if (cc !== null) this.applyConfChange(cc);
     return this.tracker.confState();
@@ -819,10 +906,15 @@ export class Raft {
     this.electionElapsed = 0; // the transfer must finish within one election timeout
     this.leadTransferee = transferee;
     if (pr.match === this.log.lastIndex()) this.sendTimeoutNow(transferee);
-    else this.appendsDirty = true;
+    else {
+      // catch the transferee up now; if everything was sent already, something was lost
+      if (pr.state === 'replicate' && pr.next > this.log.lastIndex()) pr.becomeProbe();
+      this.appendsDirty = true;
+    }
   }
 
   private sendTimeoutNow(to: NodeId): void {
+    this.timeoutNowTerm = this.term;
     this.send(message({ type: 'timeoutNow', to }));
   }
 
@@ -847,19 +939,23 @@ export class Raft {
       this.answerRead(from, m.ctx, this.log.committed);
       return;
     }
-    // Each request gets its own round id: reusing a round across requests served stale reads
-    // in etcd (#20418).
-    const id = this.readOnly.add(this.log.committed, from, m.ctx, this.id);
-    this.bcastHeartbeat(id);
+    // Requests until the next Ready share one round, opened then with the commit index of that
+    // moment (never earlier than any request in it). A request never joins a round that was
+    // already open: reusing a round across requests served stale reads in etcd (#20418).
+    this.readOnly.request(from, m.ctx);
+  }
+
+  /** Opens a round for the reads that arrived since the last Ready and sends its heartbeats. */
+  private flushReads(): void {
+    if (this.role !== 'leader' || !this.readOnly.hasBatch()) return;
+    this.bcastHeartbeat(this.readOnly.openRound(this.log.committed));
   }
 
   private recvReadAck(from: NodeId, readId: number): void {
-    const released = this.readOnly.recvAck(from, readId, (acks) => {
-      let n = 0;
-      for (const v of this.tracker.voters) if (acks.has(v)) n++;
-      return n >= this.tracker.quorum();
-    });
-    for (const r of released) this.answerRead(r.from, r.ctx, r.index);
+    const { voters } = this.tracker;
+    for (const r of this.readOnly.recvAck(from, readId, voters, this.id, this.tracker.quorum())) {
+      this.answerRead(r.from, r.ctx, r.index);
+    }
   }
 
   private answerRead(from: NodeId, ctx: string, index: number): void {
@@ -880,7 +976,8 @@ export class Raft {
     let out = m;
     if (!keepTerm) {
       // vote requests and vote responses carry their term explicitly; everything else ours
-      const explicitTerm = m.type === 'vote' || m.type === 'preVote' || m.type === 'voteResp' || m.type === 'preVoteResp';
+      const explicitTerm =
+        m.type === 'vote' || m.type === 'preVote' || m.type === 'voteResp' || m.type === 'preVoteResp';
       if (!explicitTerm) out = { ...m, term: this.term };
     }
     out = { ...out, from: m.type === 'transferLeader' ? m.from : this.id };

@@ -65,7 +65,13 @@ export class RawNode {
 
   /** Feeds a message from a peer. Local message types are refused (they are not the network's). */
   step(m: Parameters<Raft['step']>[0]): boolean {
-    if (m.type === 'hup' || m.type === 'beat' || m.type === 'checkQuorum' || m.type === 'unreachable' || m.type === 'snapStatus') {
+    if (
+      m.type === 'hup' ||
+      m.type === 'beat' ||
+      m.type === 'checkQuorum' ||
+      m.type === 'unreachable' ||
+      m.type === 'snapStatus'
+    ) {
       return false;
     }
     if (m.to !== this.raft.id) return false;
@@ -110,7 +116,7 @@ export class RawNode {
   hasReady(): boolean {
     invariant(this.inFlight === null, 'hasReady() while a Ready is outstanding');
     const r = this.raft;
-    r.flushAppends();
+    r.flush();
     const ss = this.softState();
     if (ss.lead !== this.prevSoft.lead || ss.role !== this.prevSoft.role) return true;
     if (!hardStateEqual(r.hardState(), this.prevHard)) return true;
@@ -127,7 +133,7 @@ export class RawNode {
   ready(): Ready {
     invariant(this.inFlight === null, 'ready() called twice without advance()');
     const r = this.raft;
-    r.flushAppends();
+    r.flush();
     const ss = this.softState();
     const softChanged = ss.lead !== this.prevSoft.lead || ss.role !== this.prevSoft.role;
     const hs = r.hardState();

@@ -150,7 +150,10 @@ export class MemoryStorage implements Storage {
     if (last < first) return; // all compacted
     const toAdd = first > firstNew ? entries.slice(first - firstNew) : entries;
     const offset = (toAdd[0] as Entry).index - this.firstDummy().index;
-    invariant(offset <= this.ents.length, `missing log entry: last ${this.lastIndex()}, appending at ${(toAdd[0] as Entry).index}`);
+    invariant(
+      offset <= this.ents.length,
+      `missing log entry: last ${this.lastIndex()}, appending at ${(toAdd[0] as Entry).index}`,
+    );
     if (offset < this.ents.length) this.ents.length = offset;
     for (const e of toAdd) this.ents.push(e);
   }

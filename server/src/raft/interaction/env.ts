@@ -40,7 +40,7 @@
  * configuration switches, leadership transfers starting and ending.
  */
 
-import { decodeConfChange } from '../confchange.js';
+import { bootstrapLog, decodeConfChange } from '../confchange.js';
 import type { RaftConfig, Rng } from '../config.js';
 import { RawNode } from '../rawnode.js';
 import { invariant, MemoryStorage } from '../storage.js';
@@ -306,6 +306,7 @@ export class InteractionEnv {
         case 'voters':
         case 'learners':
         case 'index':
+        case 'bootstrap':
           break;
         case 'checkquorum':
           options.checkQuorum = bool();
@@ -342,7 +343,13 @@ export class InteractionEnv {
       // at `index` (term 1) carrying that configuration; any other node starts empty and learns
       // the configuration from the leader (by snapshot).
       let storage: MemoryStorage;
-      if (voters.length > 0 || learners.length > 0) {
+      if (cmd.named.get('bootstrap') === 'true') {
+        // as production starts: the configuration is in the log (bootstrapLog), at term 1
+        const boot = bootstrapLog(voters);
+        storage = new MemoryStorage();
+        storage.append(boot.entries);
+        storage.setHardState(boot.hardState);
+      } else if (voters.length > 0 || learners.length > 0) {
         const snapshot: Snapshot = {
           metadata: { index, term: index > 0 ? 1 : 0, confState: { voters, learners } },
           data: new Uint8Array(0),

@@ -80,6 +80,15 @@ export const REGRESSION_SEEDS: readonly RegressionSeed[] = [
       'loyal for seconds; a cut link now loses what is on it.',
   },
   {
+    seed: 2349,
+    mode: 'liveness',
+    nodes: 5,
+    durationMs: 60_000,
+    found:
+      'core: a pre-candidate that caught up on the term counted a refusal from its previous round in the ' +
+      'new one and never won; refusals now echo the term asked for (rejectHint).',
+  },
+  {
     seed: 376,
     mode: 'liveness',
     nodes: 3,

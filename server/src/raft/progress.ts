@@ -260,9 +260,4 @@ export class ProgressTracker {
   isVoter(id: NodeId): boolean {
     return this.voters.has(id);
   }
-
-  /** Voters and learners. */
-  members(): NodeId[] {
-    return [...this.voters, ...this.learners];
-  }
 }

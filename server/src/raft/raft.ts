@@ -405,7 +405,8 @@ export class Raft {
         // this, PreVote could leave it leading a minority forever (etcd's "stuck leader" fix).
         this.send(message({ type: 'appResp', to: m.from }));
       } else if (m.type === 'preVote') {
-        this.send(message({ type: 'preVoteResp', to: m.from, term: this.term, reject: true }));
+        // rejectHint echoes the term asked for, so the pre-candidate can tell rounds apart
+        this.send(message({ type: 'preVoteResp', to: m.from, term: this.term, reject: true, rejectHint: m.term }));
       }
       return;
     }
@@ -426,7 +427,9 @@ export class Raft {
             this.vote = m.from;
           }
         } else {
-          this.sendAfterPersist(message({ type: respType, to: m.from, term: this.term, reject: true }));
+          this.sendAfterPersist(
+            message({ type: respType, to: m.from, term: this.term, reject: true, rejectHint: m.term }),
+          );
         }
         return;
       }
@@ -551,7 +554,11 @@ export class Raft {
         if (m.type !== myVoteResp) return;
         // A grant carries the term it was asked for (term+1 in a pre-vote round); a grant for an
         // earlier round that arrives late must not count in this one.
-        if (!m.reject && m.term !== (this.role === 'preCandidate' ? this.term + 1 : this.term)) return;
+        // A refusal echoes the term asked for in rejectHint: one from a pre-vote round we left
+        // when we caught up on the term must not count in the new round either.
+        const asked = this.role === 'preCandidate' ? this.term + 1 : this.term;
+        if (!m.reject && m.term !== asked) return;
+        if (m.reject && m.rejectHint !== 0 && m.rejectHint !== asked) return;
         this.poll(m.from, !m.reject);
         return;
       default:
@@ -1000,17 +1007,8 @@ export class Raft {
     }
   }
 
-  hasPendingAppends(): boolean {
-    return this.role === 'leader' && this.appendsDirty;
-  }
-
   /** For tests and the status call: the node's current configuration. */
   confState(): ConfState {
     return this.tracker.confState();
-  }
-
-  /** For tests: pretend a conf change (used to set learners up in scripted scenarios). */
-  entriesForTest(): Entry[] {
-    return this.log.allEntries();
   }
 }

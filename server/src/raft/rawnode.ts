@@ -7,8 +7,8 @@ import {
   type Entry,
   type HardState,
   hardStateEqual,
+  isLocalMessage,
   message,
-  NONE,
   type NodeId,
   type ProposeResult,
   type Ready,
@@ -65,15 +65,8 @@ export class RawNode {
 
   /** Feeds a message from a peer. Local message types are refused (they are not the network's). */
   step(m: Parameters<Raft['step']>[0]): boolean {
-    if (
-      m.type === 'hup' ||
-      m.type === 'beat' ||
-      m.type === 'checkQuorum' ||
-      m.type === 'unreachable' ||
-      m.type === 'snapStatus'
-    ) {
-      return false;
-    }
+    // a forwarded transferLeader is the one local type that travels between nodes
+    if (isLocalMessage(m.type) && m.type !== 'transferLeader') return false;
     if (m.to !== this.raft.id) return false;
     // a peer we do not know (not in the configuration) may still be a new leader: let Raft decide
     this.raft.step(m);
@@ -206,10 +199,5 @@ export class RawNode {
       leadTransferee: r.leadTransferee,
       leaseValid: r.leaseValid(),
     };
-  }
-
-  /** Whether there is a leader this node knows of. */
-  hasLeader(): boolean {
-    return this.raft.lead !== NONE;
   }
 }

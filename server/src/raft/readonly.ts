@@ -85,8 +85,4 @@ export class ReadOnly {
     this.pendingCount = 0;
     this.acked.clear();
   }
-
-  pending(): number {
-    return this.pendingCount;
-  }
 }

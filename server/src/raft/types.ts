@@ -154,16 +154,6 @@ export function isLocalMessage(type: MessageType): boolean {
   );
 }
 
-export function isResponseMessage(type: MessageType): boolean {
-  return (
-    type === 'appResp' ||
-    type === 'voteResp' ||
-    type === 'preVoteResp' ||
-    type === 'heartbeatResp' ||
-    type === 'readIndexResp'
-  );
-}
-
 /**
  * What the driver must do next, in this order (DESIGN §3): persist `hardState`, `entries` and
  * `snapshot` (fsync); send `messages` (allowed in parallel with the persist: they assert nothing
@@ -195,10 +185,6 @@ export type ProposalRefusal =
 export type ProposeResult =
   | { readonly ok: true; readonly index: number; readonly term: number }
   | { readonly ok: false; readonly reason: ProposalRefusal };
-
-export function isEmptyHardState(hs: HardState): boolean {
-  return hs.term === 0 && hs.vote === NONE && hs.commit === 0;
-}
 
 export function hardStateEqual(a: HardState, b: HardState): boolean {
   return a.term === b.term && a.vote === b.vote && a.commit === b.commit;

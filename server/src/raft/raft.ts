@@ -550,7 +550,7 @@ export class Raft {
         this.handleSnapshot(m);
         return;
       case 'preVoteResp':
-      case 'voteResp':
+      case 'voteResp': {
         if (m.type !== myVoteResp) return;
         // A grant carries the term it was asked for (term+1 in a pre-vote round); a grant for an
         // earlier round that arrives late must not count in this one.
@@ -561,6 +561,7 @@ export class Raft {
         if (m.reject && m.rejectHint !== 0 && m.rejectHint !== asked) return;
         this.poll(m.from, !m.reject);
         return;
+      }
       default:
       // readIndex, transferLeader, timeoutNow: no leader to serve them; dropped
     }

@@ -8,6 +8,7 @@ import {
   type HardState,
   hardStateEqual,
   isLocalMessage,
+  type Message,
   message,
   type NodeId,
   type ProposeResult,
@@ -64,7 +65,7 @@ export class RawNode {
   }
 
   /** Feeds a message from a peer. Local message types are refused (they are not the network's). */
-  step(m: Parameters<Raft['step']>[0]): boolean {
+  step(m: Message): boolean {
     // a forwarded transferLeader is the one local type that travels between nodes
     if (isLocalMessage(m.type) && m.type !== 'transferLeader') return false;
     if (m.to !== this.raft.id) return false;

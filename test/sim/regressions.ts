@@ -89,6 +89,15 @@ export const REGRESSION_SEEDS: readonly RegressionSeed[] = [
       'new one and never won; refusals now echo the term asked for (rejectHint).',
   },
   {
+    seed: 2768,
+    mode: 'liveness',
+    nodes: 3,
+    durationMs: 60_000,
+    found:
+      'simulator: the stale leader the core still followed at the heal stepped down (CheckQuorum) a moment ' +
+      'later; a core leader now counts once it has held the core for one election timeout.',
+  },
+  {
     seed: 376,
     mode: 'liveness',
     nodes: 3,

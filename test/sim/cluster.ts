@@ -297,28 +297,25 @@ export class Cluster {
   }
 
   /**
-   * Every voter set that may take effect: the latest applied one, and the ones that conf
-   * changes already in some log (not yet applied) would produce.
+   * The voter sets node `n` may use: the one it applied (it campaigns and counts votes with its
+   * own view) and what the conf changes already in its log but not yet applied make of it.
    */
-  possibleVoterSets(): NodeId[][] {
-    const base = this.latestConfig().voters;
-    const sets: NodeId[][] = [base];
-    for (const n of this.nodes.values()) {
-      if (n.state === 'removed') continue;
-      const lo = Math.max(n.applied + 1, n.disk.firstIndex());
-      const hi = n.disk.lastIndex();
-      if (lo > hi) continue;
+  voterSetsOf(n: SimNode): NodeId[][] {
+    const voters = new Set(n.conf.voters);
+    const sets: NodeId[][] = [[...voters]];
+    const lo = Math.max(n.applied + 1, n.disk.firstIndex());
+    const hi = n.disk.lastIndex();
+    if (lo <= hi) {
       for (const e of n.disk.entries(lo, hi + 1, Number.POSITIVE_INFINITY)) {
         if (e.type !== 'confChange') continue;
         const cc = decodeConfChange(e.data);
         if (!cc) continue;
-        const next = new Set(base);
-        if (cc.type === 'addVoter') next.add(cc.nodeId);
-        else if (cc.type === 'removeNode') next.delete(cc.nodeId);
-        sets.push([...next]);
+        if (cc.type === 'addVoter') voters.add(cc.nodeId);
+        else if (cc.type === 'removeNode') voters.delete(cc.nodeId);
+        sets.push([...voters]);
       }
     }
-    return sets;
+    return sets.filter((v) => v.length > 0);
   }
 
   // ------------------------------------------------------------------ network

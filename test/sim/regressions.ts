@@ -98,6 +98,23 @@ export const REGRESSION_SEEDS: readonly RegressionSeed[] = [
       'later; a core leader now counts once it has held the core for one election timeout.',
   },
   {
+    seed: 4742,
+    mode: 'liveness',
+    nodes: 3,
+    durationMs: 60_000,
+    found:
+      "simulator: the core was sized from the most advanced node's configuration while a core member still " +
+      'counted votes with an older one (a committed removal it had not applied); the core now satisfies every ' +
+      "member's view.",
+  },
+  {
+    seed: 387,
+    mode: 'liveness',
+    nodes: 5,
+    durationMs: 60_000,
+    found: "simulator: the members' views differed too much for a partial core; all voters then form the core.",
+  },
+  {
     seed: 376,
     mode: 'liveness',
     nodes: 3,

@@ -377,15 +377,36 @@ function checkLiveness(
   pendingRetire: Set<NodeId>,
 ): { electedAfterMs: number; elections: number; restartedCore: boolean; nonCoreLeader: boolean } {
   for (const id of pendingRetire) c.retire(id);
-  // The core must be a quorum of every configuration that can still take effect: a conf change
-  // already in some log may commit after the heal (single-server changes keep the intersection
-  // of two consecutive configurations large enough for that).
-  const sets = c.possibleVoterSets();
-  const quorum = Math.max(...sets.map((s) => Math.floor(s.length / 2) + 1));
-  const inAll = (sets[0] ?? []).filter((v) => sets.every((s) => s.includes(v)) && c.nodes.get(v)?.state !== 'removed');
-  const core = rng.shuffle(inAll).slice(0, quorum);
-  if (core.length < quorum) {
-    throw new Violation('liveness setup', `no quorum core in the voter sets ${sets.map(fmt).join(' / ')}`);
+  // The core must be a quorum of every voter set its members may use: their own applied views
+  // and the conf changes already in their logs, which may commit after the heal (single-server
+  // changes keep consecutive sets overlapping enough for that). A member whose view is too far
+  // behind for such a core to exist is left out of it.
+  const latest = c.latestConfig().voters;
+  let members = latest.filter((v) => {
+    const st = c.nodes.get(v)?.state;
+    return st !== undefined && st !== 'removed';
+  });
+  let core: NodeId[] = [];
+  for (let attempt = 0; attempt < 8 && core.length === 0 && members.length > 0; attempt++) {
+    const sets = [latest, ...members.flatMap((v) => c.voterSetsOf(c.nodes.get(v) as SimNode))];
+    const quorum = Math.max(...sets.map((s) => Math.floor(s.length / 2) + 1));
+    const inAll = members.filter((v) => sets.every((s) => s.includes(v)));
+    if (inAll.length >= quorum) core = rng.shuffle(inAll).slice(0, quorum);
+    else {
+      // leave out the member with the stalest view and try again
+      const stalest = members.reduce((a, b) =>
+        (c.nodes.get(a)?.applied ?? 0) <= (c.nodes.get(b)?.applied ?? 0) ? a : b,
+      );
+      members = members.filter((v) => v !== stalest);
+    }
+  }
+  if (core.length === 0) {
+    // the members' views differ too much for a partial core (several changes behind): heal all
+    core = latest.filter((v) => {
+      const st = c.nodes.get(v)?.state;
+      return st !== undefined && st !== 'removed';
+    });
+    c.log('LIVENESS the voters views differ too much for a partial core: all of them form it');
   }
   const others = [...c.nodes.values()].filter((n) => n.state !== 'removed' && !core.includes(n.id)).map((n) => n.id);
 

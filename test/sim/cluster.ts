@@ -131,6 +131,8 @@ export class Cluster {
     dropped: 0,
     /** Liveness mode: how long after the heal the core had a leader, and elections after it. */
     electedAfterMs: -1,
+    /** Liveness mode: how long after the core was free to vote (no member keeping a promise) it had a leader. */
+    electedAfterFreeMs: -1,
     electionsAfterHeal: -1,
     /** Liveness mode: 1 = a core node restarted at the heal, 2 = a non-core node led at the heal. */
     healKind: -1,

@@ -46,6 +46,8 @@ export type ResolvedRaftConfig = Required<RaftConfig>;
 
 /** Defaults live here and nowhere else; the combination is validated once, at construction. */
 export function resolveConfig(c: RaftConfig): ResolvedRaftConfig {
+  // an option passed as undefined takes its default (a spread would let undefined override it)
+  const given = Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)) as RaftConfig;
   const r: ResolvedRaftConfig = {
     electionTimeoutTicks: 10,
     heartbeatTicks: 1,
@@ -58,8 +60,8 @@ export function resolveConfig(c: RaftConfig): ResolvedRaftConfig {
     preVote: true,
     readOnlyOption: 'safe',
     leaseDriftTicks: 2,
-    snapshotTimeoutTicks: 10 * (c.electionTimeoutTicks ?? 10),
-    ...c,
+    snapshotTimeoutTicks: 10 * (given.electionTimeoutTicks ?? 10),
+    ...given,
   };
   invariant(Number.isInteger(r.id) && r.id > 0, `node id must be a positive integer, got ${r.id}`);
   invariant(r.heartbeatTicks > 0, 'heartbeatTicks must be > 0');

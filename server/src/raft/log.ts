@@ -35,6 +35,9 @@ class Unstable {
 
   /** The driver persisted entries up to (index, term); drop them unless they were replaced since. */
   stableTo(index: number, term: number): void {
+    // Entries behind a snapshot that is not yet persisted are not stable either: persisting the
+    // snapshot replaces the stored log, so they must stay here until then.
+    if (this.snapshot !== null) return;
     const t = this.maybeTerm(index);
     if (t === null || t !== term || index < this.offset) return;
     this.entries = this.entries.slice(index + 1 - this.offset);
@@ -105,8 +108,12 @@ export class RaftLog {
 
   /** Term of entry i; 0 when i is compacted or beyond the log (etcd's zeroTermOnErrCompacted). */
   term(i: number): number {
-    const t = this.termOrThrow(i);
-    return t ?? 0;
+    try {
+      return this.termOrThrow(i) ?? 0;
+    } catch (err) {
+      if (err instanceof CompactedError) return 0;
+      throw err;
+    }
   }
 
   /** Term of entry i, or null if it is outside the log; throws CompactedError behind the snapshot. */
@@ -122,15 +129,6 @@ export class RaftLog {
       return this.storage.term(i);
     } catch (err) {
       if (err instanceof CompactedError || err instanceof UnavailableError) return null;
-      throw err;
-    }
-  }
-
-  safeTerm(i: number): number {
-    try {
-      return this.term(i);
-    } catch (err) {
-      if (err instanceof CompactedError) return 0;
       throw err;
     }
   }

@@ -253,7 +253,9 @@ export class ProgressTracker {
       else if (v === false) rejected++;
     }
     const q = this.quorum();
-    const result: VoteResult = granted >= q ? 'won' : rejected >= q ? 'lost' : 'pending';
+    // lost as soon as the outstanding votes could no longer make a quorum (etcd)
+    const outstanding = this.voters.size - granted - rejected;
+    const result: VoteResult = granted >= q ? 'won' : granted + outstanding < q ? 'lost' : 'pending';
     return { granted, rejected, result };
   }
 

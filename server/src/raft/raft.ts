@@ -138,7 +138,7 @@ export class Raft {
 
   /** Raft §5.4.2 / thesis §6.4: the leader has committed an entry of its own term. */
   committedInCurrentTerm(): boolean {
-    return this.log.safeTerm(this.log.committed) === this.term;
+    return this.log.term(this.log.committed) === this.term;
   }
 
   /**
@@ -155,6 +155,15 @@ export class Raft {
     if (!this.committedInCurrentTerm()) return false;
     const since = this.tracker.quorumValue((id, p) => (id === this.id ? this.tickCount : p.leaseAckTick));
     return since + this.cfg.electionTimeoutTicks - this.cfg.leaseDriftTicks > this.tickCount;
+  }
+
+  /**
+   * Ticks until this node votes again (CheckQuorum's promise to a leader it heard, or the quiet
+   * after a restart); 0 when it would vote now. A leader never votes for another.
+   */
+  voteQuietRemainingTicks(): number {
+    if (!this.cfg.checkQuorum || this.role === 'leader') return 0;
+    return Math.max(0, this.voteQuietUntilTick - this.tickCount);
   }
 
   /** Ticks left on the lease (0 if it is not valid). The node runtime converts it to time. */
@@ -180,7 +189,7 @@ export class Raft {
 
   /** Raft §5.4.2: a leader commits by counting replicas only entries of its own term. */
   protected canCommitByCounting(index: number): boolean {
-    return this.log.safeTerm(index) === this.term;
+    return this.log.term(index) === this.term;
   }
 
   // ---------------------------------------------------------------- role changes
@@ -761,7 +770,7 @@ export class Raft {
 
   private sendEmptyAppend(to: NodeId, pr: Progress): void {
     const prevIndex = pr.next - 1;
-    const prevTerm = this.log.safeTerm(prevIndex);
+    const prevTerm = this.log.term(prevIndex);
     if (prevTerm === 0 && prevIndex > 0) return; // compacted: the probe path sends a snapshot
     this.send(message({ type: 'app', to, index: prevIndex, logTerm: prevTerm, commit: this.log.committed }));
     pr.sentCommit = this.log.committed;

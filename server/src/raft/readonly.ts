@@ -64,7 +64,7 @@ export class ReadOnly {
   recvAck(from: NodeId, readId: number, voters: ReadonlySet<NodeId>, selfId: NodeId, quorum: number): ReleasedRead[] {
     if (readId > (this.acked.get(from) ?? 0)) this.acked.set(from, readId);
     const first = this.rounds[0];
-    if (first === undefined || readId < first.id) return [];
+    if (first === undefined) return [];
     const echoed: number[] = [];
     for (const v of voters) echoed.push(v === selfId ? Number.POSITIVE_INFINITY : (this.acked.get(v) ?? 0));
     echoed.sort((a, b) => b - a);

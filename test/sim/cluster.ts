@@ -44,8 +44,6 @@ export class SimNode {
   /** Readys left before this node crashes (-1: no crash planned). */
   crashAfterReadies = -1;
   wasLeader = false;
-  /** When this process last started (a restarted node refuses votes for one election timeout). */
-  startedAt = 0;
   /** The configuration this node had applied when last seen (kept across a crash). */
   conf: { voters: readonly NodeId[]; learners: readonly NodeId[] } = { voters: [], learners: [] };
 
@@ -134,8 +132,6 @@ export class Cluster {
     /** Liveness mode: how long after the core was free to vote (no member keeping a promise) it had a leader. */
     electedAfterFreeMs: -1,
     electionsAfterHeal: -1,
-    /** Liveness mode: 1 = a core node restarted at the heal, 2 = a non-core node led at the heal. */
-    healKind: -1,
   };
   /** Called when some node applies a conf change (the nemesis retires removed nodes). */
   onConfChange: (cc: ConfChange) => void = () => {};
@@ -195,7 +191,6 @@ export class Cluster {
       this.opts.factory,
     );
     n.state = 'running';
-    n.startedAt = this.now;
     n.pausedUntil = 0;
     n.crashInNextReady = false;
     n.crashAfterReadies = -1;

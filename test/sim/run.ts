@@ -338,7 +338,6 @@ export function runSeed(o: RunOptions): RunResult {
       c.stats.electedAfterMs = Math.round(l.electedAfterMs);
       c.stats.electedAfterFreeMs = Math.round(l.electedAfterFreeMs);
       c.stats.electionsAfterHeal = l.elections;
-      c.stats.healKind = (l.restartedCore ? 1 : 0) + (l.nonCoreLeader ? 2 : 0);
     }
     return { seed: o.seed, mode: o.mode, ok: true, trace: c.lastTrace(o.traceLines ?? 0), stats: stats() };
   } catch (err) {
@@ -369,8 +368,9 @@ export function runSeed(o: RunOptions): RunResult {
  * VOPR's liveness mode: heal a quorum "core" of the voters (restart, unpause, connect fully, no
  * loss) while the other nodes stay crashed or partially connected — including the pattern of
  * Cloudflare's 2020 etcd outage (a node that reaches every follower but not the leader). The core
- * must elect a leader within 2 election timeouts of the last leader's lease running out, commit
- * every proposal made to it, and keep the leader: at most one election per ten election timeouts.
+ * must elect a lasting leader within 2 election timeouts of the moment no core member keeps
+ * CheckQuorum's promise any more, commit every proposal made to it, and keep the leader: at most
+ * one election per ten election timeouts.
  */
 function checkLiveness(
   c: Cluster,
@@ -380,8 +380,6 @@ function checkLiveness(
   electedAfterMs: number;
   electedAfterFreeMs: number;
   elections: number;
-  restartedCore: boolean;
-  nonCoreLeader: boolean;
 } {
   for (const id of pendingRetire) c.retire(id);
   // The core must be a quorum of every voter set its members may use: their own applied views
@@ -418,14 +416,9 @@ function checkLiveness(
   const others = [...c.nodes.values()].filter((n) => n.state !== 'removed' && !core.includes(n.id)).map((n) => n.id);
 
   // heal the core
-  let restartedCore = false;
-  const nonCoreLeader = [...c.nodes.values()].some(
-    (n) => n.running && n.raw?.raft.role === 'leader' && !core.includes(n.id),
-  );
   for (const id of core) {
     const n = c.nodes.get(id) as SimNode;
     if (n.state === 'crashed') c.restart(id);
-    if (c.now - n.startedAt < ELECTION_MS) restartedCore = true;
     n.pausedUntil = 0;
     n.crashInNextReady = false;
     n.crashAfterReadies = -1;
@@ -571,5 +564,5 @@ function checkLiveness(
       throw new Violation('liveness', `core node ${id} applied ${n.applied}, the leader's log ends at ${last}`);
     }
   }
-  return { electedAfterMs, electedAfterFreeMs, elections, restartedCore, nonCoreLeader };
+  return { electedAfterMs, electedAfterFreeMs, elections };
 }

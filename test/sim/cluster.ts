@@ -132,6 +132,8 @@ export class Cluster {
     /** Liveness mode: how long after the core was free to vote (no member keeping a promise) it had a leader. */
     electedAfterFreeMs: -1,
     electionsAfterHeal: -1,
+    /** Liveness mode: split votes in the core's election after the heal. */
+    splitVotes: -1,
   };
   /** Called when some node applies a conf change (the nemesis retires removed nodes). */
   onConfChange: (cc: ConfChange) => void = () => {};

@@ -115,6 +115,15 @@ export const REGRESSION_SEEDS: readonly RegressionSeed[] = [
     found: "simulator: the members' views differed too much for a partial core; all voters then form the core.",
   },
   {
+    seed: 6785,
+    mode: 'liveness',
+    nodes: 5,
+    durationMs: 60_000,
+    found:
+      'simulator: a split vote (two core members restarted together and campaigned in the same term) cost a ' +
+      'second randomized timeout; the liveness budget now adds 2 election timeouts per split vote.',
+  },
+  {
     seed: 376,
     mode: 'liveness',
     nodes: 3,

@@ -124,6 +124,15 @@ export const REGRESSION_SEEDS: readonly RegressionSeed[] = [
       'second randomized timeout; the liveness budget now adds 2 election timeouts per split vote.',
   },
   {
+    seed: 9442,
+    mode: 'liveness',
+    nodes: 3,
+    durationMs: 60_000,
+    found:
+      'simulator: the all-voters fallback core kept a voter whose removal was already in the log; it left ' +
+      'the configuration after the heal and could never follow the new leader.',
+  },
+  {
     seed: 376,
     mode: 'liveness',
     nodes: 3,

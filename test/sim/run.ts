@@ -407,11 +407,14 @@ function checkLiveness(
   }
   if (core.length === 0) {
     // the members' views differ too much for a partial core (several changes behind): heal all
-    core = latest.filter((v) => {
+    // (less any voter that a conf change already in some log removes: it will leave)
+    const live = latest.filter((v) => {
       const st = c.nodes.get(v)?.state;
       return st !== undefined && st !== 'removed';
     });
-    c.log('LIVENESS the voters views differ too much for a partial core: all of them form it');
+    const pendingViews = live.flatMap((v) => c.voterSetsOf(c.nodes.get(v) as SimNode).slice(1));
+    core = live.filter((v) => pendingViews.every((set) => set.includes(v)));
+    c.log(`LIVENESS the voters' views differ too much for a partial core: all that stay form it`);
   }
   const others = [...c.nodes.values()].filter((n) => n.state !== 'removed' && !core.includes(n.id)).map((n) => n.id);
 

@@ -11,10 +11,10 @@
 import { join } from 'node:path';
 import type { HardState } from '../raft/types.js';
 import { WalCorruptionError } from './errors.js';
+import { padNumber, parseNumberPair } from './file-names.js';
 import type { FileOps, WalFile } from './file-ops.js';
 import { type DecodedRecord, decodeFrames, encodeRecord } from './record.js';
 
-const INDEX_DIGITS = 16;
 const SEGMENT_NAME = /^(\d{16})-(\d{16})\.wal$/;
 /** Suffix of a segment being created; a leftover one is an interrupted creation and is removed. */
 export const TEMP_SUFFIX = '.tmp';
@@ -25,21 +25,12 @@ export interface SegmentId {
 }
 
 export function segmentFileName(id: SegmentId): string {
-  return `${pad(id.seq)}-${pad(id.firstIndex)}.wal`;
+  return `${padNumber(id.seq, 'segment')}-${padNumber(id.firstIndex, 'segment')}.wal`;
 }
 
 export function parseSegmentFileName(name: string): SegmentId | null {
-  const m = SEGMENT_NAME.exec(name);
-  if (m === null) return null;
-  const seq = Number(m[1]);
-  const firstIndex = Number(m[2]);
-  return Number.isSafeInteger(seq) && Number.isSafeInteger(firstIndex) ? { seq, firstIndex } : null;
-}
-
-function pad(n: number): string {
-  const s = String(n);
-  if (!Number.isSafeInteger(n) || n < 0 || s.length > INDEX_DIGITS) throw new RangeError(`bad segment number ${n}`);
-  return s.padStart(INDEX_DIGITS, '0');
+  const pair = parseNumberPair(SEGMENT_NAME, name);
+  return pair === null ? null : { seq: pair[0], firstIndex: pair[1] };
 }
 
 /** The segment files in `dir` in sequence order, and leftover temp files. */

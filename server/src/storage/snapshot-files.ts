@@ -27,6 +27,7 @@
 import { join } from 'node:path';
 import { crc32c } from '@node-rs/crc32';
 import type { NodeId, Snapshot } from '../raft/types.js';
+import { padNumber, parseNumberPair } from './file-names.js';
 import { type FileOps, nodeFileOps, type WalFile } from './file-ops.js';
 
 /** "BTNS" read as a little-endian u32: marks a Baton snapshot file. */
@@ -39,7 +40,6 @@ const CRC_BYTES = 4;
 export const MAX_SNAPSHOT_MEMBERS = 65_536;
 export const SNAPSHOT_TEMP_SUFFIX = '.tmp';
 
-const DIGITS = 16;
 const SNAPSHOT_NAME = /^snap-(\d{16})-(\d{16})\.snap$/;
 const TEMP_NAME = /^snap-.*\.snap\.tmp$/;
 
@@ -97,21 +97,12 @@ export interface SnapshotId {
 }
 
 export function snapshotFileName(id: SnapshotId): string {
-  return `snap-${pad(id.term)}-${pad(id.index)}.snap`;
+  return `snap-${padNumber(id.term, 'snapshot')}-${padNumber(id.index, 'snapshot')}.snap`;
 }
 
 export function parseSnapshotFileName(name: string): SnapshotId | null {
-  const m = SNAPSHOT_NAME.exec(name);
-  if (m === null) return null;
-  const term = Number(m[1]);
-  const index = Number(m[2]);
-  return Number.isSafeInteger(term) && Number.isSafeInteger(index) ? { term, index } : null;
-}
-
-function pad(n: number): string {
-  const s = String(n);
-  if (!Number.isSafeInteger(n) || n < 0 || s.length > DIGITS) throw new RangeError(`bad snapshot number ${n}`);
-  return s.padStart(DIGITS, '0');
+  const pair = parseNumberPair(SNAPSHOT_NAME, name);
+  return pair === null ? null : { term: pair[0], index: pair[1] };
 }
 
 /** Oldest first: by term, then index (the order of the names). */

@@ -1,5 +1,5 @@
-/**
- * The wire contract between Baton's clients, servers and peers. The schemas arrive with the
- * coordination server; for now this package only names the protocol version both sides speak.
- */
+/** The wire contract between Baton's clients, servers and peers. */
 export const PROTOCOL_VERSION = 1 as const;
+export * from './errors.js';
+export * from './limits.js';
+export * from './peer.js';

@@ -1,0 +1,29 @@
+/** The closed set of error codes a client can receive (DESIGN §5). */
+export const ERROR_CODES = [
+  /** This node is not the leader; `leaderHint` names the leader's client URL when known. */
+  'NOT_LEADER',
+  /** The request's wait ran out (acquire/campaign with timeoutMs). */
+  'TIMEOUT',
+  /** The session is unknown, closed or expired. */
+  'SESSION_EXPIRED',
+  /** Release/proclaim/resign with a token that is not a current hold. */
+  'NOT_HOLDER',
+  /** Malformed frame or field; the message names the field. */
+  'INVALID_ARGUMENT',
+  'UNAUTHENTICATED',
+  'PERMISSION_DENIED',
+  /** No quorum or no valid leader lease right now: retry, possibly elsewhere. */
+  'UNAVAILABLE',
+  /** A limit was reached (sessions, names, waiters, in-flight requests). */
+  'RESOURCE_EXHAUSTED',
+  /** The hello asked for a protocol version this server does not speak. */
+  'UNSUPPORTED_VERSION',
+  /** The wait was cancelled by the client. */
+  'CANCELLED',
+  /** A try-acquire found the name fully held. */
+  'WOULD_BLOCK',
+  /** A bug on the server; the request may or may not have been applied. */
+  'INTERNAL',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,0 +1,2 @@
+/** Peer (node-to-node) frames: filled in with the peer transport. */
+export {};

@@ -20,8 +20,6 @@ export const ERROR_CODES = [
   'UNSUPPORTED_VERSION',
   /** The wait was cancelled by the client. */
   'CANCELLED',
-  /** A try-acquire found the name fully held. */
-  'WOULD_BLOCK',
   /** A bug on the server; the request may or may not have been applied. */
   'INTERNAL',
 ] as const;

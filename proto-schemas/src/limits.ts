@@ -18,6 +18,14 @@ export const LIMITS = Object.freeze({
   maxClientIdBytes: 128,
   /** Request ids echoed in answers. */
   maxRequestIdBytes: 64,
+  /** The bearer token a client may present in its hello. */
+  maxAuthTokenBytes: 4_096,
+  /** How many protocol versions a hello may offer. */
+  maxHelloProtocolVersions: 16,
+  /** JSON nesting of any client or server frame; the deepest valid one (a describe answer) is 5. */
+  maxFrameDepth: 8,
+  /** A session's optional human label (shown by describe/status tools). */
+  maxSessionLabelBytes: 128,
   /** Session TTL bounds. */
   minTtlMs: 1_000,
   maxTtlMs: 300_000,

@@ -28,6 +28,8 @@ export interface RawNodeStatus {
   readonly confState: ConfState;
   readonly leadTransferee: NodeId;
   readonly leaseValid: boolean;
+  /** Ticks left on the leader lease (0 when not valid); the runtime turns it into milliseconds. */
+  readonly leaseRemainingTicks: number;
 }
 
 /**
@@ -199,6 +201,7 @@ export class RawNode {
       confState: r.confState(),
       leadTransferee: r.leadTransferee,
       leaseValid: r.leaseValid(),
+      leaseRemainingTicks: r.leaseRemainingTicks(),
     };
   }
 }

@@ -1,0 +1,93 @@
+/**
+ * One valid example of every request type and of its result, for tests (here and in other packages' tests). Typed
+ * against the schemas' input types, so a new request type without an example fails to compile.
+ */
+import type { ClientRequestInputOf, ClientResultOf, RequestType } from './requests.js';
+
+export const VALID_REQUEST_EXAMPLES: { [T in RequestType]: ClientRequestInputOf<T> } = {
+  hello: { v: 1, id: 'r1', type: 'hello', clientId: 'client-a', token: 't0ken', protocolVersions: [1] },
+  'session.open': { v: 1, id: 'r2', type: 'session.open', seq: 1, ttlMs: 10_000, label: 'worker 7' },
+  'session.keepalive': { v: 1, id: 'r3', type: 'session.keepalive', sessionId: '12' },
+  'session.close': { v: 1, id: 'r4', type: 'session.close', seq: 2, sessionId: '12' },
+  'lock.acquire': {
+    v: 1,
+    id: 'r5',
+    type: 'lock.acquire',
+    seq: 3,
+    sessionId: '12',
+    name: 'jobs/nightly',
+    limit: 3,
+    wait: true,
+    timeoutMs: 5_000,
+    lockDelayMs: 1_000,
+    metadata: { owner: 'cron', host: 'web-1', pid: 4242 },
+  },
+  'lock.cancel': { v: 1, id: 'r6', type: 'lock.cancel', requestId: 'r5' },
+  'lock.release': { v: 1, id: 'r7', type: 'lock.release', seq: 4, sessionId: '12', name: 'jobs/nightly', token: 57 },
+  'lock.describe': { v: 1, id: 'r8', type: 'lock.describe', name: 'jobs/nightly' },
+  'lock.fenceCheck': { v: 1, id: 'r9', type: 'lock.fenceCheck', name: 'jobs/nightly', token: 57 },
+  'election.campaign': {
+    v: 1,
+    id: 'r10',
+    type: 'election.campaign',
+    seq: 5,
+    sessionId: '12',
+    name: 'primary',
+    value: 'http://10.0.0.7:8080',
+    timeoutMs: 0,
+  },
+  'election.proclaim': {
+    v: 1,
+    id: 'r11',
+    type: 'election.proclaim',
+    seq: 6,
+    sessionId: '12',
+    name: 'primary',
+    term: 90,
+    value: 'http://10.0.0.8:8080',
+  },
+  'election.resign': { v: 1, id: 'r12', type: 'election.resign', seq: 7, sessionId: '12', name: 'primary', term: 90 },
+  'election.leader': { v: 1, id: 'r13', type: 'election.leader', name: 'primary' },
+  'election.observe': { v: 1, id: 'r14', type: 'election.observe', name: 'primary' },
+  'election.unobserve': { v: 1, id: 'r15', type: 'election.unobserve', name: 'primary' },
+  status: { v: 1, id: 'r16', type: 'status' },
+};
+
+export const VALID_RESULT_EXAMPLES: { [T in RequestType]: ClientResultOf<T> } = {
+  hello: { protocolVersion: 1, nodeId: 'n1', serverVersion: '0.1.0', leaderHint: 'ws://127.0.0.1:7002/v1/client' },
+  'session.open': { sessionId: '12', ttlMs: 10_000 },
+  'session.keepalive': { ttlMs: 10_000, remainingMs: 9_990 },
+  'session.close': {},
+  'lock.acquire': { acquired: true, token: 57, generation: 3 },
+  'lock.cancel': { cancelled: false },
+  'lock.release': {},
+  'lock.describe': {
+    name: 'jobs/nightly',
+    kind: 'semaphore',
+    limit: 3,
+    generation: 3,
+    holders: [{ sessionId: '12', token: 57, generation: 3, sinceMs: 250, metadata: { owner: 'cron', pid: 4242 } }],
+    waiters: [{ sessionId: '14', sinceMs: 20 }],
+    lockDelayRemainingMs: 0,
+  },
+  'lock.fenceCheck': { current: true, newestToken: 57 },
+  'election.campaign': { term: 90 },
+  'election.proclaim': {},
+  'election.resign': {},
+  'election.leader': { leader: { sessionId: '12', value: 'http://10.0.0.7:8080', term: 90 } },
+  'election.observe': { leader: null },
+  'election.unobserve': {},
+  status: {
+    nodeId: 'n1',
+    role: 'leader',
+    leaderId: 'n1',
+    leaderClientUrl: 'ws://127.0.0.1:7001/v1/client',
+    term: 4,
+    commitIndex: 120,
+    appliedIndex: 119,
+    members: [
+      { id: 'n1', clientUrl: 'ws://127.0.0.1:7001/v1/client', role: 'voter' },
+      { id: 'n2', clientUrl: 'ws://127.0.0.1:7002/v1/client', role: 'learner' },
+    ],
+  },
+};

@@ -1,0 +1,71 @@
+/**
+ * `baton-server`: runs one node. Bad configuration prints one line naming the flag and exits 2;
+ * a storage failure exits 1 (restart and recover from disk); SIGINT/SIGTERM shut down cleanly
+ * (leadership handed off first) and exit 0.
+ */
+import { ConfigError, parseServerConfig, USAGE } from '../node/config.js';
+import { SERVER_VERSION, startServer } from '../node/server.js';
+import { DataDirLockedError } from '../storage/dir-lock.js';
+
+async function main(): Promise<void> {
+  let parsed: ReturnType<typeof parseServerConfig>;
+  try {
+    parsed = parseServerConfig(process.argv.slice(2), process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`baton-server: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  if (parsed.kind === 'help') {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (parsed.kind === 'version') {
+    process.stdout.write(`baton-server ${SERVER_VERSION}\n`);
+    return;
+  }
+  const config = parsed.config;
+  if (config.dev) process.stderr.write(`baton-server: --dev: single-node cluster, data in ${config.dataDir}\n`);
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer(config);
+  } catch (err) {
+    if (err instanceof DataDirLockedError || (err as { code?: string }).code === 'EADDRINUSE') {
+      process.stderr.write(`baton-server: ${(err as Error).message}\n`);
+      process.exit(1);
+    }
+    // corruption and other refusals: say exactly why (the message names file and offset)
+    process.stderr.write(`baton-server: cannot start: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`baton-server ${config.name}: ${signal}, shutting down\n`);
+    const force = setTimeout(() => process.exit(1), 10_000);
+    force.unref();
+    server.close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`baton-server: shutdown failed: ${String(err)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  server.fatal.then((err) => {
+    process.stderr.write(
+      `baton-server ${config.name}: storage failure, exiting to recover from disk: ${err.message}\n`,
+    );
+    process.exit(1);
+  });
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`baton-server: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});

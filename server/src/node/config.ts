@@ -1,0 +1,243 @@
+/**
+ * baton-server's configuration: command-line flags, then `BATON_*` environment variables, then a
+ * JSON config file (`--config`), then defaults — the first that sets a value wins. Every value
+ * is checked here; a bad one is a ConfigError naming the flag (the binary prints one line and
+ * exits 2). Flag parsing uses Node's built-in util.parseArgs (well kept, no dependency).
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { isValidNodeName, type Member, MembersError, parseMembers } from './members.js';
+
+export class ConfigError extends Error {
+  readonly code = 'INVALID_CONFIG';
+  constructor(
+    readonly flag: string,
+    message: string,
+  ) {
+    super(`--${flag}: ${message}`);
+  }
+}
+
+export interface ServerConfig {
+  readonly name: string;
+  readonly listenHost: string;
+  readonly listenPort: number;
+  readonly members: readonly Member[];
+  readonly dataDir: string;
+  readonly clusterId: string;
+  readonly peerSecret: string | null;
+  readonly tickMs: number;
+  readonly electionTimeoutTicks: number;
+  readonly heartbeatTicks: number;
+  readonly snapshotEveryEntries: number;
+  readonly logLevel: string;
+  readonly dev: boolean;
+}
+
+/** Defaults in one place. 50 ms ticks × 10 = a 0.5–1 s randomized election timeout. */
+export const CONFIG_DEFAULTS = Object.freeze({
+  listen: '127.0.0.1:7001',
+  clusterId: 'baton',
+  tickMs: 50,
+  electionTimeoutTicks: 10,
+  heartbeatTicks: 1,
+  snapshotEveryEntries: 10_000,
+  logLevel: 'info',
+  devDataDir: './data/dev',
+});
+
+const FLAGS = {
+  id: { type: 'string' },
+  listen: { type: 'string' },
+  peers: { type: 'string' },
+  'client-urls': { type: 'string' },
+  'data-dir': { type: 'string' },
+  'cluster-id': { type: 'string' },
+  'peer-secret': { type: 'string' },
+  'tick-ms': { type: 'string' },
+  'election-ticks': { type: 'string' },
+  'heartbeat-ticks': { type: 'string' },
+  'snapshot-every': { type: 'string' },
+  'log-level': { type: 'string' },
+  config: { type: 'string' },
+  dev: { type: 'boolean' },
+  help: { type: 'boolean' },
+  version: { type: 'boolean' },
+} as const;
+
+type FlagName = keyof typeof FLAGS;
+
+export const USAGE = `usage: baton-server --id n1 --listen 127.0.0.1:7001 \\
+         --peers n1=http://127.0.0.1:7001,n2=http://127.0.0.1:7002,n3=http://127.0.0.1:7003 \\
+         --data-dir ./data/n1
+       baton-server --dev            a single-node cluster for local development
+
+flags (each also as BATON_<FLAG> in the environment, e.g. BATON_DATA_DIR, or as a key in --config FILE.json):
+  --id NAME              this node's name (must be one of --peers)
+  --listen HOST:PORT     where clients (/v1/client) and peers (/v1/peer) connect
+  --peers LIST           every member: name=http://host:port, comma-separated
+  --client-urls LIST     name=ws://host:port/v1/client for members whose peer URL is a proxy
+  --data-dir DIR         write-ahead log, snapshots and the lock file
+  --cluster-id ID        refuse peers from another cluster (default ${CONFIG_DEFAULTS.clusterId})
+  --peer-secret SECRET   shared secret peers prove in their handshake (HMAC)
+  --tick-ms MS           Raft tick (default ${CONFIG_DEFAULTS.tickMs})
+  --election-ticks N     election timeout in ticks (default ${CONFIG_DEFAULTS.electionTimeoutTicks})
+  --heartbeat-ticks N    heartbeat interval in ticks (default ${CONFIG_DEFAULTS.heartbeatTicks})
+  --snapshot-every N     entries between state machine snapshots (default ${CONFIG_DEFAULTS.snapshotEveryEntries})
+  --log-level LEVEL      trace|debug|info|warn|error (default ${CONFIG_DEFAULTS.logLevel})
+`;
+
+export type ParsedCommand =
+  | { readonly kind: 'help' }
+  | { readonly kind: 'version' }
+  | { readonly kind: 'run'; readonly config: ServerConfig };
+
+/** Parses argv (without node and script) and the environment. Throws ConfigError. */
+export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEnv): ParsedCommand {
+  let values: Partial<Record<FlagName, string | boolean>>;
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: FLAGS, strict: true, allowPositionals: false }));
+  } catch (err) {
+    const msg = err instanceof Error ? err.message : String(err);
+    const flag = /'--?([a-z-]+)/.exec(msg)?.[1] ?? 'flags';
+    throw new ConfigError(flag, msg.split('\n')[0] ?? msg);
+  }
+  if (values.help === true) return { kind: 'help' };
+  if (values.version === true) return { kind: 'version' };
+
+  const file = loadConfigFile(stringValue(values, env, {}, 'config'));
+  const get = (flag: FlagName): string | undefined => stringValue(values, env, file, flag);
+  const dev = values.dev === true || isTrue(env.BATON_DEV) || file.dev === true;
+
+  const listen = get('listen') ?? CONFIG_DEFAULTS.listen;
+  const { host, port } = parseListen(listen);
+  let name = get('id');
+  let peers = get('peers');
+  let dataDir = get('data-dir');
+  if (dev) {
+    name ??= 'dev';
+    peers ??= `${name}=http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    dataDir ??= CONFIG_DEFAULTS.devDataDir;
+  }
+  if (name === undefined) throw new ConfigError('id', 'required (or use --dev)');
+  if (!isValidNodeName(name)) throw new ConfigError('id', `invalid node name ${JSON.stringify(name)}`);
+  if (peers === undefined) throw new ConfigError('peers', 'required (or use --dev)');
+  if (dataDir === undefined || dataDir === '') throw new ConfigError('data-dir', 'required (or use --dev)');
+  let members: Member[];
+  try {
+    members = parseMembers(peers, get('client-urls') ?? '');
+  } catch (err) {
+    if (err instanceof MembersError) {
+      const flag = err.message.startsWith('client-urls') ? 'client-urls' : 'peers';
+      throw new ConfigError(flag, err.message.replace(/^[a-z-]+: /, ''));
+    }
+    throw err;
+  }
+  if (!members.some((m) => m.name === name)) throw new ConfigError('id', `${name} is not one of --peers`);
+
+  const tickMs = intFlag(get, 'tick-ms', CONFIG_DEFAULTS.tickMs, 1, 10_000);
+  const electionTimeoutTicks = intFlag(get, 'election-ticks', CONFIG_DEFAULTS.electionTimeoutTicks, 4, 1_000);
+  const heartbeatTicks = intFlag(get, 'heartbeat-ticks', CONFIG_DEFAULTS.heartbeatTicks, 1, 1_000);
+  if (heartbeatTicks >= electionTimeoutTicks) {
+    throw new ConfigError('heartbeat-ticks', `must be below --election-ticks (${electionTimeoutTicks})`);
+  }
+  const logLevel = get('log-level') ?? CONFIG_DEFAULTS.logLevel;
+  if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(logLevel)) {
+    throw new ConfigError('log-level', `unknown level ${JSON.stringify(logLevel)}`);
+  }
+  const clusterId = get('cluster-id') ?? CONFIG_DEFAULTS.clusterId;
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(clusterId)) throw new ConfigError('cluster-id', 'use 1-64 of [A-Za-z0-9_.-]');
+  return {
+    kind: 'run',
+    config: {
+      name,
+      listenHost: host,
+      listenPort: port,
+      members,
+      dataDir: resolve(dataDir),
+      clusterId,
+      peerSecret: get('peer-secret') ?? null,
+      tickMs,
+      electionTimeoutTicks,
+      heartbeatTicks,
+      snapshotEveryEntries: intFlag(get, 'snapshot-every', CONFIG_DEFAULTS.snapshotEveryEntries, 10, 10_000_000),
+      logLevel,
+      dev,
+    },
+  };
+}
+
+function envName(flag: FlagName): string {
+  return `BATON_${flag.toUpperCase().replaceAll('-', '_')}`;
+}
+
+function stringValue(
+  values: Partial<Record<FlagName, string | boolean>>,
+  env: NodeJS.ProcessEnv,
+  file: Record<string, unknown>,
+  flag: FlagName,
+): string | undefined {
+  const v = values[flag];
+  if (typeof v === 'string') return v;
+  const e = env[envName(flag)];
+  if (e !== undefined && e !== '') return e;
+  const f = file[flag];
+  if (f === undefined || f === null) return undefined;
+  if (typeof f === 'string') return f;
+  if (typeof f === 'number') return String(f);
+  throw new ConfigError(flag, `config file value must be a string or number, got ${typeof f}`);
+}
+
+function loadConfigFile(path: string | undefined): Record<string, unknown> {
+  if (path === undefined) return {};
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError('config', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new ConfigError('config', `${path} is not valid JSON`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ConfigError('config', `${path} must hold a JSON object`);
+  }
+  for (const key of Object.keys(parsed)) {
+    if (!(key in FLAGS) || key === 'config') throw new ConfigError('config', `unknown key ${JSON.stringify(key)}`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+function parseListen(listen: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:]+)\]|([^:]+)):(\d{1,5})$/.exec(listen);
+  const host = m?.[1] ?? m?.[2];
+  const port = Number(m?.[3]);
+  if (m === null || host === undefined || !Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new ConfigError('listen', `expected HOST:PORT, got ${JSON.stringify(listen)}`);
+  }
+  return { host, port };
+}
+
+function intFlag(
+  get: (f: FlagName) => string | undefined,
+  flag: FlagName,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const raw = get(flag);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+    throw new ConfigError(flag, `expected an integer in [${min}, ${max}], got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+function isTrue(v: string | undefined): boolean {
+  return v === '1' || v === 'true';
+}

@@ -1,0 +1,130 @@
+/**
+ * Joins the Raft loop, the coordination state machine and the leader's session leases into the
+ * service the client API talks to: submit a command (→ a log entry, answered once applied),
+ * read linearizably (ReadIndex, then read the local state machine), keepalive (leader memory),
+ * and a stream of the state machine's events (grants, losses, election changes) as every node
+ * applies them.
+ */
+import { type Command, CoordinationFsm, decodeEnvelope, encodeEnvelope, type FsmEvent } from '../fsm/index.js';
+import type { Entry, NodeId, SoftState } from '../raft/types.js';
+import type { Clock } from './clock.js';
+import type { Logger } from './logger.js';
+import { RaftNode, type RaftNodeOptions, type StateMachine } from './raft-node.js';
+import { SessionLeases } from './session-leases.js';
+
+export type ApplyOutput = ReturnType<CoordinationFsm['apply']>;
+export type CommandResult = ApplyOutput['result'];
+
+/** The state machine slot the loop applies into; `restore` swaps in a new instance. */
+class FsmSlot implements StateMachine<ApplyOutput> {
+  fsm = new CoordinationFsm();
+
+  apply(entry: Entry): ApplyOutput {
+    return this.fsm.apply(entry.index, entry.data);
+  }
+
+  snapshot(): Uint8Array {
+    return this.fsm.snapshot();
+  }
+
+  restore(data: Uint8Array): void {
+    this.fsm = CoordinationFsm.restore(data);
+  }
+}
+
+export interface CoordinatorOptions extends Omit<RaftNodeOptions<ApplyOutput>, 'stateMachine'> {
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+export class Coordinator {
+  readonly node: RaftNode<ApplyOutput>;
+  readonly leases: SessionLeases;
+  private readonly slot = new FsmSlot();
+  private readonly eventListeners: ((e: FsmEvent, index: number) => void)[] = [];
+  private readonly leaderListeners: ((s: SoftState) => void)[] = [];
+
+  constructor(private readonly opts: CoordinatorOptions) {
+    this.node = new RaftNode({ ...opts, stateMachine: this.slot });
+    this.leases = new SessionLeases({
+      clock: opts.clock,
+      logger: opts.logger.child({ component: 'sessions' }),
+      isLeader: () => this.node.isLeader,
+      leaseRemainingMs: () => this.node.leaseRemainingMs(),
+      proposeLeaderCommand: (cmd) => this.submit('', 0, cmd),
+      sessions: () => this.slot.fsm.sessions(),
+      hasSession: (id) => this.slot.fsm.hasSession(id),
+      pendingLockDelays: () => this.slot.fsm.pendingLockDelays(),
+    });
+    this.node.onLeaderChange((now, prev) => {
+      if (now.role === 'leader' && prev.role !== 'leader') this.leases.becameLeader();
+      if (now.role !== 'leader' && prev.role === 'leader') this.leases.steppedDown();
+      for (const l of this.leaderListeners) l(now);
+    });
+    this.node.onTick(() => this.leases.tick());
+    this.node.onApplied(({ entry, output }) => {
+      if (output === null) return;
+      this.afterApply(entry, output);
+    });
+  }
+
+  get fsm(): CoordinationFsm {
+    return this.slot.fsm;
+  }
+
+  start(): void {
+    this.node.start();
+  }
+
+  stop(): Promise<void> {
+    return this.node.stop();
+  }
+
+  onEvent(listener: (e: FsmEvent, index: number) => void): void {
+    this.eventListeners.push(listener);
+  }
+
+  onLeaderChange(listener: (s: SoftState) => void): void {
+    this.leaderListeners.push(listener);
+  }
+
+  get leaderId(): NodeId {
+    return this.node.leaderId;
+  }
+
+  /** Proposes a command; resolves with the state machine's result once it is applied here. */
+  async submit(clientId: string, seq: number, cmd: Command): Promise<CommandResult> {
+    const data = encodeEnvelope({ clientId, seq, atMs: Math.floor(this.opts.clock.wallMs()), cmd });
+    const out = await this.node.propose(data);
+    return out.result;
+  }
+
+  /** Runs `fn` on state that reflects every write committed before the call (ReadIndex). */
+  async read<T>(fn: (fsm: CoordinationFsm) => T): Promise<T> {
+    await this.node.linearizableRead();
+    return fn(this.slot.fsm);
+  }
+
+  private afterApply(entry: Entry, output: ApplyOutput): void {
+    // the leases need to know what an entry did; decoding again is cheap next to the fsync
+    let cmd: Command | null = null;
+    try {
+      cmd = decodeEnvelope(entry.data).cmd;
+    } catch {
+      cmd = null; // the state machine already answered INVALID_ARGUMENT and changed nothing
+    }
+    if (cmd !== null && output.result.ok) {
+      if (cmd.op === 'openSession') this.leases.sessionOpened(entry.index, cmd.ttlMs);
+      if (cmd.op === 'endLockDelay') this.leases.lockDelayEnded(cmd.name);
+    }
+    let expiredHolds = false;
+    for (const e of output.events) {
+      if (e.kind === 'sessionEnded') this.leases.sessionEnded(e.sessionId);
+      if (e.kind === 'lost' && e.reason === 'expired') expiredHolds = true;
+    }
+    if (expiredHolds) {
+      for (const d of this.slot.fsm.pendingLockDelays()) this.leases.lockDelayStarted(d.name, d.lockDelayMs);
+    }
+    for (const e of output.events) for (const l of this.eventListeners) l(e, entry.index);
+  }
+}

@@ -1,0 +1,17 @@
+/**
+ * Logging: pino JSON lines, one child logger per component (`{component: 'raft'}`), object first
+ * and message second. Nothing logs inside per-entry loops.
+ */
+import { type Logger as PinoLogger, pino } from 'pino';
+
+export type Logger = PinoLogger;
+
+export function createLogger(options: { level?: string; nodeName?: string; destination?: number } = {}): Logger {
+  const base = options.nodeName === undefined ? {} : { node: options.nodeName };
+  return pino({ level: options.level ?? 'info', base }, pino.destination(options.destination ?? 1));
+}
+
+/** For tests: a logger that writes nothing. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}

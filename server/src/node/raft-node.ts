@@ -1,0 +1,421 @@
+/**
+ * The one impure driver of the Raft core (DESIGN §3): a serial loop that turns time, peer
+ * messages and proposals into Readys and handles each one in order —
+ *
+ *   send rd.messages  ‖  persist entries + hard state (fsync)   (thesis §10.2.1: the leader's own
+ *                                                                 fsync overlaps replication)
+ *   send rd.messagesAfterPersist (votes, acks: only once durable)
+ *   apply committed entries → resolve the proposals waiting on them → serve reads → advance()
+ *
+ * Only one Ready is in flight; proposals and messages that arrive during an fsync land in the
+ * next Ready, so one fsync covers all of them (group commit).
+ *
+ * Ticks follow the monotonic clock and are caught up before any message is stepped or any lease
+ * is consulted (raft/README.md: a paused process must not answer from a lease that ran out).
+ */
+
+import type { Rng } from '../raft/config.js';
+import { RawNode } from '../raft/rawnode.js';
+import type { ConfState, Entry, Message, NodeId, ProposalRefusal, SoftState } from '../raft/types.js';
+import { NONE } from '../raft/types.js';
+import type { Clock } from './clock.js';
+import type { Logger } from './logger.js';
+import type { NodeStorage } from './node-storage.js';
+
+/** The replicated state machine as the loop sees it. */
+export interface StateMachine<Out> {
+  /** Applies a committed normal entry with data; must be deterministic and must not throw. */
+  apply(entry: Entry): Out;
+  snapshot(): Uint8Array;
+  restore(data: Uint8Array, index: number): void;
+}
+
+/** The peer transport as the loop sees it (transport/ implements it). */
+export interface RaftTransport {
+  send(messages: readonly Message[]): void;
+  onReceive(handler: (messages: Message[]) => void): void;
+  onUnreachable(handler: (peer: NodeId) => void): void;
+}
+
+export interface RaftNodeOptions<Out> {
+  readonly id: NodeId;
+  readonly storage: NodeStorage;
+  readonly transport: RaftTransport;
+  readonly stateMachine: StateMachine<Out>;
+  readonly clock: Clock;
+  readonly rng: Rng;
+  readonly logger: Logger;
+  /** Milliseconds per Raft tick. */
+  readonly tickMs: number;
+  readonly electionTimeoutTicks: number;
+  readonly heartbeatTicks: number;
+  /** Take a state machine snapshot after this many applied entries. */
+  readonly snapshotEveryEntries: number;
+  /** A linearizable read not confirmed within this time fails with UNAVAILABLE. */
+  readonly readTimeoutMs: number;
+}
+
+export class NodeError extends Error {
+  constructor(
+    readonly code: 'NOT_LEADER' | 'UNAVAILABLE' | 'STOPPED',
+    message: string,
+    readonly leaderId: NodeId = NONE,
+  ) {
+    super(message);
+  }
+}
+
+interface ProposalWaiter<Out> {
+  readonly term: number;
+  readonly resolve: (out: Out) => void;
+  readonly reject: (err: Error) => void;
+}
+
+interface ReadWaiter {
+  index: number | null;
+  readonly deadlineMs: number;
+  readonly resolve: () => void;
+  readonly reject: (err: Error) => void;
+}
+
+export interface AppliedEvent<Out> {
+  readonly entry: Entry;
+  /** The state machine's output; null for no-op and configuration entries. */
+  readonly output: Out | null;
+}
+
+const REFUSAL_TEXT: Record<ProposalRefusal, string> = {
+  notLeader: 'this node is not the leader',
+  transferInProgress: 'leadership is being transferred',
+  confChangePending: 'a membership change is still pending',
+  leaderNotYetCommittedInTerm: 'the leader has not committed an entry of its term yet',
+  invalidConfChange: 'invalid membership change',
+  uncommittedLimit: 'too many uncommitted entries; retry shortly',
+};
+
+export class RaftNode<Out> {
+  private readonly raw: RawNode;
+  private readonly startMs: number;
+  private ticksDelivered = 0;
+  private tickTimer: ReturnType<typeof setInterval> | null = null;
+  private loopRunning = false;
+  private loopScheduled = false;
+  private stopped = false;
+  private fatal: Error | null = null;
+  private appliedIndex: number;
+  private snapshotIndex: number;
+  private softState: SoftState = { lead: NONE, role: 'follower' };
+  private readonly proposals = new Map<number, ProposalWaiter<Out>>();
+  private readonly reads = new Map<string, ReadWaiter>();
+  private readSeq = 0;
+  private readonly appliedListeners: ((e: AppliedEvent<Out>) => void)[] = [];
+  private readonly leaderListeners: ((s: SoftState, prev: SoftState) => void)[] = [];
+  private readonly fatalListeners: ((err: Error) => void)[] = [];
+  private readonly tickListeners: (() => void)[] = [];
+
+  constructor(private readonly opts: RaftNodeOptions<Out>) {
+    const snap = opts.storage.snapshot();
+    if (snap.metadata.index > 0) opts.stateMachine.restore(snap.data, snap.metadata.index);
+    this.appliedIndex = snap.metadata.index;
+    this.snapshotIndex = snap.metadata.index;
+    this.raw = new RawNode({
+      id: opts.id,
+      storage: opts.storage,
+      rng: opts.rng,
+      electionTimeoutTicks: opts.electionTimeoutTicks,
+      heartbeatTicks: opts.heartbeatTicks,
+      applied: snap.metadata.index,
+    });
+    this.startMs = opts.clock.monotonicMs();
+    opts.transport.onReceive((msgs) => this.receive(msgs));
+    opts.transport.onUnreachable((peer) => {
+      if (this.stopped) return;
+      this.raw.reportUnreachable(peer);
+      this.schedule();
+    });
+  }
+
+  get id(): NodeId {
+    return this.opts.id;
+  }
+
+  start(): void {
+    // tick at twice the tick rate: catchUpTicks() delivers exactly the elapsed ticks either way
+    this.tickTimer = setInterval(() => this.onTimer(), Math.max(1, Math.floor(this.opts.tickMs / 2)));
+    this.tickTimer.unref?.();
+    this.schedule();
+  }
+
+  /** Stops the loop; pending proposals and reads fail with STOPPED. Does not close storage. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    if (this.tickTimer !== null) clearInterval(this.tickTimer);
+    const err = new NodeError('STOPPED', 'the node is stopping');
+    this.failAll(err);
+    // let a Ready in flight finish its fsync so storage can close cleanly
+    for (let i = 0; i < 1000 && this.loopRunning; i++) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  onApplied(listener: (e: AppliedEvent<Out>) => void): void {
+    this.appliedListeners.push(listener);
+  }
+
+  /** Called after the role or known leader changed (before the Ready's entries are applied). */
+  onLeaderChange(listener: (now: SoftState, prev: SoftState) => void): void {
+    this.leaderListeners.push(listener);
+  }
+
+  /** Called once if storage fails: the process must stop and recover from disk (fsyncgate). */
+  onFatal(listener: (err: Error) => void): void {
+    this.fatalListeners.push(listener);
+  }
+
+  /** Called after ticks were delivered (session deadlines, lock-delay timers run here). */
+  onTick(listener: () => void): void {
+    this.tickListeners.push(listener);
+  }
+
+  get isLeader(): boolean {
+    return this.softState.role === 'leader';
+  }
+
+  get leaderId(): NodeId {
+    return this.softState.lead;
+  }
+
+  get applied(): number {
+    return this.appliedIndex;
+  }
+
+  /** Milliseconds left on the leader lease, after catching up ticks; 0 when not valid. */
+  leaseRemainingMs(): number {
+    this.catchUpTicks();
+    const st = this.raw.status();
+    if (!st.leaseValid) return 0;
+    // the lease is counted in whole ticks; the current tick is already partly spent
+    const intoTickMs = (this.opts.clock.monotonicMs() - this.startMs) % this.opts.tickMs;
+    return Math.max(0, st.leaseRemainingTicks * this.opts.tickMs - intoTickMs);
+  }
+
+  status(): ReturnType<RawNode['status']> & { appliedIndex: number } {
+    return { ...this.raw.status(), appliedIndex: this.appliedIndex };
+  }
+
+  /** Proposes `data`; resolves with the state machine's output once the entry is applied here. */
+  propose(data: Uint8Array): Promise<Out> {
+    if (this.fatal !== null || this.stopped) {
+      return Promise.reject(new NodeError('UNAVAILABLE', 'the node is stopping'));
+    }
+    this.catchUpTicks();
+    const r = this.raw.propose(data);
+    if (!r.ok) {
+      const code = r.reason === 'notLeader' ? 'NOT_LEADER' : 'UNAVAILABLE';
+      return Promise.reject(new NodeError(code, REFUSAL_TEXT[r.reason], this.softState.lead));
+    }
+    this.schedule();
+    return new Promise<Out>((resolve, reject) => {
+      this.proposals.set(r.index, { term: r.term, resolve, reject });
+    });
+  }
+
+  /** Resolves once a linearizable read may be served from this node's state (ReadIndex, §6.4). */
+  linearizableRead(): Promise<void> {
+    if (this.fatal !== null || this.stopped) {
+      return Promise.reject(new NodeError('UNAVAILABLE', 'the node is stopping'));
+    }
+    this.catchUpTicks();
+    const ctx = `r${this.opts.id}-${++this.readSeq}`;
+    return new Promise<void>((resolve, reject) => {
+      this.reads.set(ctx, {
+        index: null,
+        deadlineMs: this.opts.clock.monotonicMs() + this.opts.readTimeoutMs,
+        resolve,
+        reject,
+      });
+      this.raw.readIndex(ctx);
+      this.schedule();
+    });
+  }
+
+  transferLeadership(to: NodeId): void {
+    this.catchUpTicks();
+    this.raw.transferLeadership(to);
+    this.schedule();
+  }
+
+  private onTimer(): void {
+    if (this.stopped) return;
+    this.catchUpTicks();
+    this.expireReads();
+    for (const l of this.tickListeners) l();
+    this.schedule();
+  }
+
+  /** Delivers every tick the monotonic clock says has elapsed. Never skips one (lease safety). */
+  private catchUpTicks(): void {
+    if (this.stopped) return;
+    const due = Math.floor((this.opts.clock.monotonicMs() - this.startMs) / this.opts.tickMs);
+    let delivered = false;
+    while (this.ticksDelivered < due) {
+      this.raw.tick();
+      this.ticksDelivered++;
+      delivered = true;
+    }
+    if (delivered) this.schedule();
+  }
+
+  private receive(msgs: Message[]): void {
+    if (this.stopped) return;
+    this.catchUpTicks();
+    for (const m of msgs) this.raw.step(m);
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.loopRunning || this.loopScheduled || this.stopped) return;
+    this.loopScheduled = true;
+    // run after the current turn so messages and proposals arriving together share one Ready
+    setImmediate(() => {
+      this.loopScheduled = false;
+      void this.runLoop();
+    });
+  }
+
+  private async runLoop(): Promise<void> {
+    if (this.loopRunning || this.stopped || this.fatal !== null) return;
+    this.loopRunning = true;
+    try {
+      for (let guard = 0; guard < 10_000 && !this.stopped && this.raw.hasReady(); guard++) {
+        await this.handleReady();
+      }
+    } catch (err) {
+      this.die(err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      this.loopRunning = false;
+    }
+    if (!this.stopped && this.fatal === null && this.raw.hasReady()) this.schedule();
+  }
+
+  private async handleReady(): Promise<void> {
+    const rd = this.raw.ready();
+    if (rd.softState !== null) {
+      const prev = this.softState;
+      this.softState = rd.softState;
+      if (prev.lead !== rd.softState.lead || prev.role !== rd.softState.role) {
+        this.opts.logger.info(
+          { role: rd.softState.role, leader: rd.softState.lead, term: rd.hardState?.term },
+          'raft role changed',
+        );
+        for (const l of this.leaderListeners) l(rd.softState, prev);
+      }
+    }
+    this.send(rd.messages);
+    if (rd.entries.length > 0 || rd.hardState !== null || rd.snapshot !== null) {
+      await this.opts.storage.persist({ entries: rd.entries, hardState: rd.hardState, snapshot: rd.snapshot });
+    }
+    if (this.stopped) return;
+    this.send(rd.messagesAfterPersist);
+    if (rd.snapshot !== null && rd.snapshot.metadata.index > this.appliedIndex) {
+      this.opts.stateMachine.restore(rd.snapshot.data, rd.snapshot.metadata.index);
+      this.appliedIndex = rd.snapshot.metadata.index;
+      this.snapshotIndex = rd.snapshot.metadata.index;
+      // proposals behind the snapshot were decided elsewhere; their outcome is unknown here
+      this.rejectProposalsUpTo(this.appliedIndex);
+    }
+    this.apply(rd.committedEntries);
+    for (const rs of rd.readStates) {
+      const w = this.reads.get(rs.ctx);
+      if (w !== undefined) w.index = rs.index;
+    }
+    this.serveReads();
+    this.raw.advance();
+    await this.maybeSnapshot();
+  }
+
+  private send(msgs: readonly Message[]): void {
+    if (msgs.length === 0) return;
+    const out: Message[] = [];
+    for (const m of msgs) {
+      if (m.to === this.opts.id) continue; // own vote/ack: advance() handles it
+      out.push(m);
+    }
+    if (out.length > 0) this.opts.transport.send(out);
+    for (const m of out) {
+      // the transport reports a peer it cannot reach; a snapshot it accepted for sending counts
+      // as delivered, and the follower's answer (or its silence) drives what happens next
+      if (m.type === 'snap') this.raw.reportSnapshot(m.to, true);
+    }
+  }
+
+  private apply(entries: readonly Entry[]): void {
+    for (const entry of entries) {
+      if (entry.index <= this.appliedIndex) continue;
+      let output: Out | null = null;
+      if (entry.type === 'normal' && entry.data.byteLength > 0) output = this.opts.stateMachine.apply(entry);
+      this.appliedIndex = entry.index;
+      const w = this.proposals.get(entry.index);
+      if (w !== undefined) {
+        this.proposals.delete(entry.index);
+        if (w.term === entry.term && output !== null) w.resolve(output);
+        else w.reject(new NodeError('UNAVAILABLE', 'the proposal was overwritten by a new leader; retry'));
+      }
+      for (const l of this.appliedListeners) l({ entry, output });
+    }
+  }
+
+  private rejectProposalsUpTo(index: number): void {
+    for (const [i, w] of this.proposals) {
+      if (i <= index) {
+        this.proposals.delete(i);
+        w.reject(new NodeError('UNAVAILABLE', 'outcome unknown (state replaced by a snapshot); retry'));
+      }
+    }
+  }
+
+  private serveReads(): void {
+    for (const [ctx, w] of this.reads) {
+      if (w.index !== null && w.index <= this.appliedIndex) {
+        this.reads.delete(ctx);
+        w.resolve();
+      }
+    }
+  }
+
+  private expireReads(): void {
+    const now = this.opts.clock.monotonicMs();
+    for (const [ctx, w] of this.reads) {
+      if (now >= w.deadlineMs) {
+        this.reads.delete(ctx);
+        w.reject(new NodeError('UNAVAILABLE', 'could not confirm leadership for a read in time', this.leaderId));
+      }
+    }
+  }
+
+  private async maybeSnapshot(): Promise<void> {
+    if (this.appliedIndex - this.snapshotIndex < this.opts.snapshotEveryEntries) return;
+    const index = this.appliedIndex;
+    const data = this.opts.stateMachine.snapshot();
+    const confState: ConfState = this.raw.status().confState;
+    await this.opts.storage.createSnapshot(index, confState, data);
+    this.snapshotIndex = index;
+    this.opts.logger.info({ index, bytes: data.byteLength }, 'snapshot taken');
+  }
+
+  private failAll(err: Error): void {
+    for (const w of this.proposals.values()) w.reject(err);
+    this.proposals.clear();
+    for (const w of this.reads.values()) w.reject(err);
+    this.reads.clear();
+  }
+
+  private die(err: Error): void {
+    if (this.fatal !== null) return;
+    this.fatal = err;
+    this.opts.logger.error({ err }, 'storage failed: the node stops acknowledging and must restart from disk');
+    if (this.tickTimer !== null) clearInterval(this.tickTimer);
+    this.stopped = true;
+    this.failAll(new NodeError('UNAVAILABLE', 'the node hit a storage error and is stopping'));
+    for (const l of this.fatalListeners) l(err);
+  }
+}

@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import type { Command } from '../fsm/index.js';
+import { ManualClock } from './clock.js';
+import { silentLogger } from './logger.js';
+import { LEADER_COMMAND_RETRY_MS, SessionLeases } from './session-leases.js';
+
+function setup(sessions: { id: number; ttlMs: number }[] = []) {
+  const clock = new ManualClock();
+  const proposed: Command[] = [];
+  const state = { leader: true, leaseMs: 1000, sessions, delays: [] as { name: string; lockDelayMs: number }[] };
+  const leases = new SessionLeases({
+    clock,
+    logger: silentLogger(),
+    isLeader: () => state.leader,
+    leaseRemainingMs: () => state.leaseMs,
+    proposeLeaderCommand: async (cmd) => {
+      proposed.push(cmd);
+    },
+    sessions: () => state.sessions,
+    hasSession: (id) => state.sessions.some((s) => s.id === id),
+    pendingLockDelays: () => state.delays,
+  });
+  return { clock, proposed, state, leases };
+}
+
+describe('SessionLeases', () => {
+  it('a new leader gives every session a full TTL before expiring anything', () => {
+    const { clock, proposed, leases } = setup([{ id: 5, ttlMs: 3000 }]);
+    clock.advance(10_000); // long after any deadline an old leader kept
+    leases.becameLeader();
+    clock.advance(2999);
+    leases.tick();
+    expect(proposed).toEqual([]);
+    clock.advance(1);
+    leases.tick();
+    expect(proposed).toEqual([{ op: 'expireSession', sessionId: 5 }]);
+  });
+
+  it('keepalives push the deadline out, only while the lease is valid', () => {
+    const { clock, proposed, state, leases } = setup([{ id: 5, ttlMs: 3000 }]);
+    leases.becameLeader();
+    clock.advance(2000);
+    expect(leases.keepalive(5)).toEqual({ ok: true, ttlMs: 3000, remainingMs: 3000 });
+    clock.advance(2999);
+    leases.tick();
+    expect(proposed).toEqual([]);
+    state.leaseMs = 0;
+    expect(leases.keepalive(5)).toMatchObject({ ok: false, code: 'UNAVAILABLE' });
+    clock.advance(1);
+    leases.tick();
+    expect(proposed).toHaveLength(1);
+  });
+
+  it('never revives a session whose deadline passed, and retries the expiry only after a pause', () => {
+    const { clock, proposed, leases } = setup([{ id: 7, ttlMs: 1000 }]);
+    leases.becameLeader();
+    clock.advance(1000);
+    expect(leases.keepalive(7)).toMatchObject({ ok: false, code: 'SESSION_EXPIRED' });
+    leases.tick();
+    leases.tick();
+    expect(proposed).toHaveLength(1);
+    clock.advance(LEADER_COMMAND_RETRY_MS);
+    leases.tick();
+    expect(proposed).toHaveLength(2);
+    leases.sessionEnded(7);
+    clock.advance(LEADER_COMMAND_RETRY_MS);
+    leases.tick();
+    expect(proposed).toHaveLength(2);
+  });
+
+  it('followers answer NOT_LEADER and keep no deadlines', () => {
+    const { clock, proposed, state, leases } = setup([{ id: 1, ttlMs: 1000 }]);
+    state.leader = false;
+    leases.sessionOpened(1, 1000);
+    expect(leases.keepalive(1)).toMatchObject({ ok: false, code: 'NOT_LEADER' });
+    clock.advance(5000);
+    leases.tick();
+    expect(proposed).toEqual([]);
+  });
+
+  it('unknown sessions are expired, not created', () => {
+    const { leases } = setup();
+    leases.becameLeader();
+    expect(leases.keepalive(99)).toMatchObject({ ok: false, code: 'SESSION_EXPIRED' });
+  });
+
+  it('lock-delays end after their delay; a new leader restarts them in full', () => {
+    const { clock, proposed, state, leases } = setup();
+    leases.becameLeader();
+    leases.lockDelayStarted('job', 500);
+    clock.advance(499);
+    leases.tick();
+    expect(proposed).toEqual([]);
+    clock.advance(1);
+    leases.tick();
+    expect(proposed).toEqual([{ op: 'endLockDelay', name: 'job' }]);
+    state.delays = [{ name: 'other', lockDelayMs: 800 }];
+    leases.steppedDown();
+    leases.becameLeader();
+    clock.advance(799);
+    leases.tick();
+    expect(proposed).toHaveLength(1);
+    clock.advance(1);
+    leases.tick();
+    expect(proposed[1]).toEqual({ op: 'endLockDelay', name: 'other' });
+  });
+});

@@ -5,7 +5,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { leaderClient, TestCluster, WsClient } from './harness.js';
+import { leaderClient, TestCluster, WsClient, waitFor } from './harness.js';
 
 /** A valid request of each kind for the connection under test; the generators break them. */
 function validRequests(sessionId: string): Record<string, unknown>[] {
@@ -36,20 +36,19 @@ const wrongValue = fc.oneof(
 );
 
 /** Frames that cannot be valid: each breaks a valid request in one specific way, or is no request at all. */
-function malformedFrame(sessionId: string): fc.Arbitrary<{ id: string; text: string }> {
+function malformedFrame(sessionId: string): fc.Arbitrary<(id: string) => string> {
   const base = fc.constantFrom(...validRequests(sessionId));
-  const id = fc.integer({ min: 1, max: 1_000_000_000 }).map((n) => `m${n}`);
-  const broken = fc.tuple(base, id, fc.nat({ max: 5 }), wrongValue, fc.string({ minLength: 1, maxLength: 12 }));
-  return broken.chain(([req, rid, how, value, key]) => {
-    const frame: Record<string, unknown> = { v: 1, id: rid, ...req };
+  const broken = fc.tuple(base, fc.nat(), fc.nat({ max: 5 }), wrongValue, fc.string({ minLength: 1, maxLength: 12 }));
+  return broken.map(([req, pick, how, value, key]) => {
+    const frame: Record<string, unknown> = { v: 1, id: '', ...req };
     const fields = Object.keys(req).filter((k) => k !== 'type');
-    const field = fields[rid.length % Math.max(1, fields.length)] ?? 'type';
+    const field = fields[pick % Math.max(1, fields.length)] ?? 'type';
     switch (how) {
       case 0: // a required field goes missing
         delete frame[field];
         break;
       case 1: // a field gets a value of the wrong type or out of range (never the valid one)
-        frame[field] = typeof value === typeof frame[field] && field !== 'name' ? [value] : value;
+        frame[field] = typeof value === typeof frame[field] ? [value] : value;
         break;
       case 2: // an unknown key (strict objects refuse it)
         frame[`zz_${key}`] = 1;
@@ -65,7 +64,8 @@ function malformedFrame(sessionId: string): fc.Arbitrary<{ id: string; text: str
         if (!('name' in req)) frame.type = 'lock.describe';
         break;
     }
-    return fc.constant({ id: rid, text: JSON.stringify(frame) });
+    // every frame gets a unique id when sent, so each answer can be matched to its frame
+    return (id: string) => JSON.stringify({ ...frame, id });
   });
 }
 
@@ -105,7 +105,9 @@ describe('bad input at a live node', () => {
     // send in bounded batches and check every answer is a typed refusal
     const BATCH = 500;
     for (let i = 0; i < frames.length; i += BATCH) {
-      const answers = await Promise.all(frames.slice(i, i + BATCH).map((f) => c.sendFrame(f.id, f.text)));
+      const answers = await Promise.all(
+        frames.slice(i, i + BATCH).map((make, j) => c.sendFrame(`m${i + j}`, make(`m${i + j}`))),
+      );
       for (const a of answers) {
         expect(a.ok, JSON.stringify(a)).toBe(false);
         codes.set(a.error!.code, (codes.get(a.error!.code) ?? 0) + 1);
@@ -131,14 +133,13 @@ describe('bad input at a live node', () => {
     expect((await c.request('status')).ok).toBe(true);
     const after = await cluster.nodes[0]!.status();
     expect(after?.commitIndex).toBe(before?.commitIndex);
-    expect(await observer.request('lock.describe', { name: 'fuzz' })).toEqual({
-      ...describeBefore,
-      id: expect.any(String),
-      result: { ...describeBefore.result, holders: expect.any(Array) },
+    const describeAfter = await observer.request('lock.describe', { name: 'fuzz' });
+    const shape = (r: typeof describeAfter) => ({
+      generation: r.result?.generation,
+      waiters: r.result?.waiters,
+      holders: (r.result?.holders as { sessionId: string; token: number }[]).map((h) => [h.sessionId, h.token]),
     });
-    const d = await observer.request('lock.describe', { name: 'fuzz' });
-    expect(d.result?.holders).toEqual(describeBefore.result?.holders);
-    expect(d.result?.generation).toBe(describeBefore.result?.generation);
+    expect(shape(describeAfter)).toEqual(shape(describeBefore));
     c.close();
     observer.close();
   });
@@ -162,22 +163,32 @@ describe('bad input at a live node', () => {
     expect(JSON.parse(await first)).toMatchObject({ id: 'x', ok: false, error: { code: 'INVALID_ARGUMENT' } });
     ws.close();
 
-    const c = await WsClient.connect(cluster.nodes[0]!.clientUrl);
-    const open = await c.request('session.open', { ttlMs: 60_000 });
-    const sessionId = open.result?.sessionId as string;
-    // waiting acquires stay pending: more than the in-flight limit of them must be refused, not queued
+    // a flood of waiting acquires: the in-flight limit answers the excess at once, nothing queues unbounded
+    const LIMIT = 256; // LIMITS.maxInflightRequestsPerConnection
+    const EXTRA = 6;
     const holder = await WsClient.connect(cluster.nodes[0]!.clientUrl);
-    const hs = await holder.request('session.open', { ttlMs: 60_000 });
-    await holder.request('lock.acquire', { sessionId: hs.result?.sessionId, name: 'flood', wait: false });
-    const answers = await Promise.all(
-      Array.from({ length: 300 }, (_, i) =>
-        c.request('lock.describe', { name: `flood-${i}` }).then((r) => r.error?.code ?? 'OK'),
+    const hs = (await holder.request('session.open', { ttlMs: 60_000 })).result?.sessionId;
+    await Promise.all(
+      Array.from({ length: LIMIT + EXTRA }, (_, i) =>
+        holder.request('lock.acquire', { sessionId: hs, name: `flood-${i}`, wait: false }),
       ),
     );
-    expect(answers.every((a) => a === 'OK' || a === 'RESOURCE_EXHAUSTED')).toBe(true);
-    expect((await c.request('status')).ok).toBe(true);
-    c.close();
+    const c = await WsClient.connect(cluster.nodes[0]!.clientUrl);
+    const cs = (await c.request('session.open', { ttlMs: 60_000 })).result?.sessionId;
+    const refused: string[] = [];
+    for (let i = 0; i < LIMIT + EXTRA; i++) {
+      c.request('lock.acquire', { sessionId: cs, name: `flood-${i}`, wait: true }, 60_000).then(
+        (r) => refused.push(r.error?.code ?? 'OK'),
+        () => {},
+      );
+    }
+    await waitFor('the excess refused', () => (refused.length >= EXTRA ? true : null));
+    expect(refused).toEqual(Array.from({ length: EXTRA }, () => 'RESOURCE_EXHAUSTED'));
+    // the node serves other connections meanwhile
+    const other = await WsClient.connect(cluster.nodes[0]!.clientUrl);
+    expect((await other.request('lock.describe', { name: 'flood-0' })).result?.waiters).toHaveLength(1);
+    other.close();
+    c.ws.terminate();
     holder.close();
-    void sessionId;
   });
 });

@@ -100,6 +100,27 @@ describe('coordination API on a 3-node cluster', () => {
     }
   });
 
+  it('followers answer writes NOT_LEADER with the leader URL, and serve linearizable reads', async () => {
+    const leader = await cluster.waitForLeader();
+    const follower = cluster.nodes.find((n) => n !== leader && n.running);
+    const c = await WsClient.connect(follower!.clientUrl);
+    try {
+      const r = await c.request('session.open', { ttlMs: 5_000 });
+      expect(r.error).toMatchObject({ code: 'NOT_LEADER', leaderHint: leader.clientUrl });
+      const l = await leaderClient(cluster);
+      const s = await openSession(l);
+      const held = ok(await l.request('lock.acquire', { sessionId: s, name: 'seen-by-followers', wait: false }));
+      l.close();
+      // a read on the follower reflects the write acknowledged just before (ReadIndex)
+      expect(ok(await c.request('lock.fenceCheck', { name: 'seen-by-followers', token: held.token })).current).toBe(
+        true,
+      );
+      expect(ok(await c.request('status')).leaderId).toBe(leader.name);
+    } finally {
+      c.close();
+    }
+  });
+
   it('semaphores: limit 3 admits three holders, the fourth waits for a release', async () => {
     const clients = await Promise.all([1, 2, 3, 4].map(() => leaderClient(cluster)));
     try {
@@ -252,7 +273,7 @@ describe('coordination API on a 3-node cluster', () => {
     try {
       const d = await waitFor('the lock back from disk', async () => {
         const r = await c.request('lock.describe', { name: 'durable' });
-        return r.ok && (r.result?.holders as unknown[]).length === 1 ? r.result : null;
+        return r.ok && (r.result?.holders as unknown[] | undefined)?.length === 1 ? r.result : null;
       });
       expect(d?.holders).toEqual([expect.objectContaining({ sessionId: sa, token: held.token })]);
       expect(ok(await c.request('lock.fenceCheck', { name: 'durable', token: held.token })).current).toBe(true);

@@ -285,7 +285,7 @@ export class ClientApi implements ConnectionHost {
         const done = (): void => w.settle({ kind: 'ended', reason: 'cancelled' });
         this.cancelWait(w).then(done, done);
       }, timeoutMs ?? LIMITS.maxWaitMs);
-      w.then((o) => {
+      w.onSettled((o) => {
         this.finishWait(conn, w);
         if (o.kind === 'granted' && !timedOut) resolve(o.grant);
         else if (timedOut) reject(new ApiError('TIMEOUT', 'the wait timed out and was cancelled'));
@@ -455,7 +455,7 @@ function describeResult(d: Describe, nowMs: number): ClientResult {
   const age = (atMs: number): number => Math.max(0, Math.round(nowMs - atMs));
   return {
     name: d.name,
-    kind: d.kind ?? 'none',
+    kind: d.kind === null ? 'none' : d.kind === 'lock' && d.limit > 1 ? 'semaphore' : d.kind,
     limit: d.limit,
     generation: d.generation,
     holders: d.holders.map((h) => ({

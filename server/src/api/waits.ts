@@ -42,7 +42,7 @@ export class PendingWait {
   }
 
   /** Calls `fn` once the wait settles (at once if it already has). */
-  then(fn: (o: WaitOutcome) => void): void {
+  onSettled(fn: (o: WaitOutcome) => void): void {
     if (this.outcome !== null) fn(this.outcome);
     else this.listener = fn;
   }

@@ -35,6 +35,8 @@ export interface RaftTransport {
   send(messages: readonly Message[]): void;
   onReceive(handler: (messages: Message[]) => void): void;
   onUnreachable(handler: (peer: NodeId) => void): void;
+  /** Whether a snapshot message reached the peer's socket; without it, a send counts as success. */
+  onSnapshotStatus?(handler: (peer: NodeId, ok: boolean) => void): void;
 }
 
 export interface RaftNodeOptions<Out> {
@@ -112,6 +114,7 @@ export class RaftNode<Out> {
   private readonly leaderListeners: ((s: SoftState, prev: SoftState) => void)[] = [];
   private readonly fatalListeners: ((err: Error) => void)[] = [];
   private readonly tickListeners: (() => void)[] = [];
+  private snapshotStatusReported = false;
 
   constructor(private readonly opts: RaftNodeOptions<Out>) {
     const snap = opts.storage.snapshot();
@@ -128,6 +131,14 @@ export class RaftNode<Out> {
     });
     this.startMs = opts.clock.monotonicMs();
     opts.transport.onReceive((msgs) => this.receive(msgs));
+    if (opts.transport.onSnapshotStatus !== undefined) {
+      this.snapshotStatusReported = true;
+      opts.transport.onSnapshotStatus((peer, ok) => {
+        if (this.stopped) return;
+        this.raw.reportSnapshot(peer, ok);
+        this.schedule();
+      });
+    }
     opts.transport.onUnreachable((peer) => {
       if (this.stopped) return;
       this.raw.reportUnreachable(peer);
@@ -341,6 +352,7 @@ export class RaftNode<Out> {
       out.push(m);
     }
     if (out.length > 0) this.opts.transport.send(out);
+    if (this.snapshotStatusReported) return;
     for (const m of out) {
       // the transport reports a peer it cannot reach; a snapshot it accepted for sending counts
       // as delivered, and the follower's answer (or its silence) drives what happens next

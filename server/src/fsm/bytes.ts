@@ -1,0 +1,179 @@
+/**
+ * The little binary format entries and snapshots use: u8, u32 (counts and lengths), f64 (every
+ * number, so a negative or fractional argument still encodes and apply() can refuse it with a
+ * result), and length-prefixed UTF-8 strings. Big-endian, no padding, so equal values give equal
+ * bytes on every node.
+ */
+
+const encoder = new TextEncoder();
+/** fatal: malformed UTF-8 is refused rather than silently replaced (the bytes would not round-trip). */
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+const INITIAL_CAPACITY_BYTES = 256;
+
+export class ByteWriter {
+  private buf = new Uint8Array(INITIAL_CAPACITY_BYTES);
+  private view = new DataView(this.buf.buffer);
+  private lengthBytes = 0;
+
+  private reserve(n: number): void {
+    const need = this.lengthBytes + n;
+    if (need <= this.buf.length) return;
+    let cap = this.buf.length * 2;
+    while (cap < need) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.buf.subarray(0, this.lengthBytes));
+    this.buf = next;
+    this.view = new DataView(next.buffer);
+  }
+
+  u8(v: number): void {
+    this.reserve(1);
+    this.view.setUint8(this.lengthBytes, v);
+    this.lengthBytes += 1;
+  }
+
+  bool(v: boolean): void {
+    this.u8(v ? 1 : 0);
+  }
+
+  u32(v: number): void {
+    this.reserve(4);
+    this.view.setUint32(this.lengthBytes, v);
+    this.lengthBytes += 4;
+  }
+
+  f64(v: number): void {
+    this.reserve(8);
+    this.view.setFloat64(this.lengthBytes, v);
+    this.lengthBytes += 8;
+  }
+
+  raw(bytes: Uint8Array): void {
+    this.reserve(bytes.length);
+    this.buf.set(bytes, this.lengthBytes);
+    this.lengthBytes += bytes.length;
+  }
+
+  str(s: string): void {
+    const bytes = encoder.encode(s);
+    this.u32(bytes.length);
+    this.raw(bytes);
+  }
+
+  /** A flag byte, then the string if present. */
+  optStr(s: string | null | undefined): void {
+    if (s === null || s === undefined) {
+      this.u8(0);
+      return;
+    }
+    this.u8(1);
+    this.str(s);
+  }
+
+  optF64(v: number | null | undefined): void {
+    if (v === null || v === undefined) {
+      this.u8(0);
+      return;
+    }
+    this.u8(1);
+    this.f64(v);
+  }
+
+  finish(): Uint8Array {
+    return this.buf.slice(0, this.lengthBytes);
+  }
+}
+
+/** Reads what ByteWriter wrote; every malformation is reported through `fail`, which throws. */
+export class ByteReader {
+  private readonly view: DataView;
+  private offset = 0;
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly fail: (reason: string) => never,
+  ) {
+    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  }
+
+  private need(n: number, what: string): void {
+    if (this.offset + n > this.bytes.length) {
+      this.fail(`${what} at byte ${this.offset} runs past the end (${this.bytes.length} bytes)`);
+    }
+  }
+
+  u8(what: string): number {
+    this.need(1, what);
+    const v = this.view.getUint8(this.offset);
+    this.offset += 1;
+    return v;
+  }
+
+  bool(what: string): boolean {
+    const v = this.u8(what);
+    if (v > 1) this.fail(`${what} is ${v}, not a boolean`);
+    return v === 1;
+  }
+
+  u32(what: string): number {
+    this.need(4, what);
+    const v = this.view.getUint32(this.offset);
+    this.offset += 4;
+    return v;
+  }
+
+  /** A finite number: NaN and infinities never come from a valid writer of these formats. */
+  f64(what: string): number {
+    this.need(8, what);
+    const v = this.view.getFloat64(this.offset);
+    this.offset += 8;
+    if (!Number.isFinite(v)) this.fail(`${what} is not a finite number`);
+    return v;
+  }
+
+  /** A non-negative integer stored as f64 (indexes, ids, counters, milliseconds). */
+  uint(what: string): number {
+    const v = this.f64(what);
+    if (!Number.isSafeInteger(v) || v < 0) this.fail(`${what} is ${v}, not a non-negative integer`);
+    return v;
+  }
+
+  str(what: string, maxBytes = Number.POSITIVE_INFINITY): string {
+    const n = this.u32(`${what} length`);
+    if (n > maxBytes) this.fail(`${what} is ${n} bytes, over ${maxBytes}`);
+    this.need(n, what);
+    const slice = this.bytes.subarray(this.offset, this.offset + n);
+    this.offset += n;
+    try {
+      return decoder.decode(slice);
+    } catch {
+      return this.fail(`${what} is not valid UTF-8`);
+    }
+  }
+
+  optStr(what: string, maxBytes?: number): string | null {
+    return this.bool(`${what} flag`) ? this.str(what, maxBytes) : null;
+  }
+
+  optF64(what: string): number | null {
+    return this.bool(`${what} flag`) ? this.f64(what) : null;
+  }
+
+  /** Counts precede lists: a count larger than the bytes left could hold is refused before looping. */
+  count(what: string, minItemBytes: number): number {
+    const n = this.u32(what);
+    if (n * minItemBytes > this.bytes.length - this.offset) this.fail(`${what} ${n} is more than the bytes left hold`);
+    return n;
+  }
+
+  end(): void {
+    if (this.offset !== this.bytes.length) {
+      this.fail(`${this.bytes.length - this.offset} unexpected bytes after the end at byte ${this.offset}`);
+    }
+  }
+}
+
+export function utf8ByteLength(s: string): number {
+  return encoder.encode(s).length;
+}

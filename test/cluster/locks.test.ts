@@ -121,6 +121,37 @@ describe('coordination API on a 3-node cluster', () => {
     }
   });
 
+  it('a waiting acquire that times out or is cancelled leaves no waiter and no hold behind', async () => {
+    const a = await leaderClient(cluster);
+    const b = await leaderClient(cluster);
+    try {
+      const sa = await openSession(a);
+      const sb = await openSession(b);
+      const held = ok(await a.request('lock.acquire', { sessionId: sa, name: 'patience', wait: false }));
+      expect(
+        errCode(await b.request('lock.acquire', { sessionId: sb, name: 'patience', wait: true, timeoutMs: 300 })),
+      ).toBe('TIMEOUT');
+      let d = ok(await a.request('lock.describe', { name: 'patience' }));
+      expect(d.waiters).toEqual([]);
+      const waitId = b.peekNextId();
+      const waiting = b.request('lock.acquire', { sessionId: sb, name: 'patience', wait: true });
+      await waitFor('b queued', async () => {
+        const x = ok(await a.request('lock.describe', { name: 'patience' }));
+        return (x.waiters as unknown[]).length === 1 ? true : null;
+      });
+      expect(ok(await b.request('lock.cancel', { requestId: waitId }))).toEqual({ cancelled: true });
+      expect(errCode(await waiting)).toBe('CANCELLED');
+      ok(await a.request('lock.release', { sessionId: sa, name: 'patience', token: held.token }));
+      d = ok(await a.request('lock.describe', { name: 'patience' }));
+      expect(d.waiters).toEqual([]);
+      expect(d.holders).toEqual([]);
+      expect(ok(await b.request('lock.cancel', { requestId: 'no-such-request' }))).toEqual({ cancelled: false });
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
   it('semaphores: limit 3 admits three holders, the fourth waits for a release', async () => {
     const clients = await Promise.all([1, 2, 3, 4].map(() => leaderClient(cluster)));
     try {

@@ -58,6 +58,19 @@ export class SimNode {
   }
 }
 
+/**
+ * A replicated application run on every node (the state machine simulation, fsm-*.ts). The
+ * Raft-only simulation has none (Cluster.app null): then nothing below changes what it does.
+ */
+export interface SimApp {
+  /** Node `n` applied committed entry `e` (after the Raft-level checks). */
+  apply(n: SimNode, e: Entry): void;
+  /** The application's state at `n.applied`, stored in the snapshot taken now. */
+  snapshot(n: SimNode): string;
+  /** Node `n`'s state is now the snapshot's at `index` (`data` undefined: empty, no snapshot yet). */
+  restore(n: SimNode, data: string | undefined, index: number): void;
+}
+
 export interface ClusterOptions {
   readonly nodes: number;
   readonly readOnlyOption: ReadOnlyOption;
@@ -137,6 +150,8 @@ export class Cluster {
   };
   /** Called when some node applies a conf change (the nemesis retires removed nodes). */
   onConfChange: (cc: ConfChange) => void = () => {};
+  /** The application on every node; set right after construction (fsm-*.ts), null for Raft only. */
+  app: SimApp | null = null;
 
   constructor(
     readonly rng: SimRng,
@@ -177,6 +192,7 @@ export class Cluster {
     n.applied = snap.metadata.index;
     n.hash = restored.hash;
     n.lastSnapshotApplied = snap.metadata.index;
+    this.app?.restore(n, restored.app, snap.metadata.index);
     n.raw = new RawNode(
       {
         id: n.id,
@@ -362,6 +378,16 @@ export class Cluster {
     return r.ok;
   }
 
+  /** A proposal of application data (SimApp clients); its index and term, or null when refused. */
+  proposeData(id: NodeId, data: Uint8Array): { index: number; term: number } | null {
+    const n = this.nodes.get(id);
+    if (!n?.raw || this.isPaused(n)) return null;
+    const r = n.raw.propose(data);
+    if (!r.ok) return null;
+    this.processReady(n);
+    return { index: r.index, term: r.term };
+  }
+
   /** A linearizable read at node `id`: its read index must cover everything committed before now. */
   read(id: NodeId): void {
     const n = this.nodes.get(id);
@@ -496,6 +522,7 @@ export class Cluster {
       n.applied = rd.snapshot.metadata.index;
       n.hash = s.hash;
       n.lastSnapshotApplied = n.applied;
+      this.app?.restore(n, s.app, n.applied);
       this.checker.onApplied(n.id, n.applied, n.hash);
       this.log(`n${n.id} installed snapshot at ${n.applied}`);
     }
@@ -567,6 +594,7 @@ export class Cluster {
         this.onConfChange(cc);
       }
     }
+    this.app?.apply(n, e);
   }
 
   private serveRead(n: SimNode, ctx: string, index: number): void {
@@ -586,7 +614,11 @@ export class Cluster {
   private maybeSnapshot(n: SimNode, raw: RawNode): void {
     if (n.applied - n.lastSnapshotApplied < SNAPSHOT_EVERY) return;
     const cs = raw.raft.confState();
-    n.disk.createSnapshot(n.applied, cs, encodeSnapshot({ index: n.applied, hash: n.hash }));
+    n.disk.createSnapshot(
+      n.applied,
+      cs,
+      encodeSnapshot({ index: n.applied, hash: n.hash, app: this.app?.snapshot(n) }),
+    );
     n.disk.compact(n.applied - SNAPSHOT_KEEP);
     n.lastSnapshotApplied = n.applied;
   }
@@ -606,13 +638,20 @@ function safeTerm(
   }
 }
 
-function encodeSnapshot(s: { index: number; hash: number }): Uint8Array {
+/** `app` is absent (and the JSON unchanged) in the Raft-only simulation. */
+interface SimSnapshot {
+  index: number;
+  hash: number;
+  app?: string | undefined;
+}
+
+function encodeSnapshot(s: SimSnapshot): Uint8Array {
   return encoder.encode(JSON.stringify(s));
 }
 
-function decodeSnapshot(data: Uint8Array): { index: number; hash: number } {
+function decodeSnapshot(data: Uint8Array): SimSnapshot {
   if (data.length === 0) return { index: 0, hash: 0 };
-  return JSON.parse(decoder.decode(data)) as { index: number; hash: number };
+  return JSON.parse(decoder.decode(data)) as SimSnapshot;
 }
 
 export { NONE };

@@ -103,7 +103,7 @@ function fmt(ids: NodeId[]): string {
 /**
  * The nemesis: picks a fault now and then. Everything it does is drawn from its own rng.
  */
-class Nemesis {
+export class Nemesis {
   private membershipChanges = 0;
 
   constructor(

@@ -113,18 +113,13 @@ export class Coordinator {
     } catch {
       cmd = null; // the state machine already answered INVALID_ARGUMENT and changed nothing
     }
-    if (cmd !== null && output.result.ok) {
-      if (cmd.op === 'openSession') this.leases.sessionOpened(entry.index, cmd.ttlMs);
-      if (cmd.op === 'endLockDelay') this.leases.lockDelayEnded(cmd.name);
-    }
-    let expiredHolds = false;
+    if (cmd !== null && output.result.ok && cmd.op === 'openSession') this.leases.sessionOpened(entry.index, cmd.ttlMs);
+    let delaysMayChange = cmd?.op === 'endLockDelay';
     for (const e of output.events) {
       if (e.kind === 'sessionEnded') this.leases.sessionEnded(e.sessionId);
-      if (e.kind === 'lost' && e.reason === 'expired') expiredHolds = true;
+      if (e.kind === 'lost' && e.reason === 'expired') delaysMayChange = true;
     }
-    if (expiredHolds) {
-      for (const d of this.slot.fsm.pendingLockDelays()) this.leases.lockDelayStarted(d.name, d.lockDelayMs);
-    }
+    if (delaysMayChange) this.leases.syncLockDelays();
     for (const e of output.events) for (const l of this.eventListeners) l(e, entry.index);
   }
 }

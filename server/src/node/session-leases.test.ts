@@ -7,7 +7,12 @@ import { LEADER_COMMAND_RETRY_MS, SessionLeases } from './session-leases.js';
 function setup(sessions: { id: number; ttlMs: number }[] = []) {
   const clock = new ManualClock();
   const proposed: Command[] = [];
-  const state = { leader: true, leaseMs: 1000, sessions, delays: [] as { name: string; lockDelayMs: number }[] };
+  const state = {
+    leader: true,
+    leaseMs: 1000,
+    sessions,
+    delays: [] as { name: string; lockDelayMs: number; sinceIndex: number }[],
+  };
   const leases = new SessionLeases({
     clock,
     logger: silentLogger(),
@@ -84,24 +89,38 @@ describe('SessionLeases', () => {
     expect(leases.keepalive(99)).toMatchObject({ ok: false, code: 'SESSION_EXPIRED' });
   });
 
-  it('lock-delays end after their delay; a new leader restarts them in full', () => {
+  it('lock-delays end after their delay, one proposal per held-back slot; a new leader restarts them in full', async () => {
     const { clock, proposed, state, leases } = setup();
     leases.becameLeader();
-    leases.lockDelayStarted('job', 500);
+    // two holders of one semaphore expired with a lock-delay: two slots held back
+    state.delays = [
+      { name: 'pool', lockDelayMs: 500, sinceIndex: 7 },
+      { name: 'pool', lockDelayMs: 500, sinceIndex: 9 },
+    ];
+    leases.syncLockDelays();
     clock.advance(499);
     leases.tick();
     expect(proposed).toEqual([]);
     clock.advance(1);
     leases.tick();
-    expect(proposed).toEqual([{ op: 'endLockDelay', name: 'job' }]);
-    state.delays = [{ name: 'other', lockDelayMs: 800 }];
+    expect(proposed).toEqual([
+      { op: 'endLockDelay', name: 'pool', sinceIndex: 7 },
+      { op: 'endLockDelay', name: 'pool', sinceIndex: 9 },
+    ]);
+    // one ended: it is dropped; the other is retried only after the pause
+    state.delays = [{ name: 'pool', lockDelayMs: 500, sinceIndex: 9 }];
+    leases.syncLockDelays();
+    clock.advance(LEADER_COMMAND_RETRY_MS);
+    leases.tick();
+    expect(proposed.slice(2)).toEqual([{ op: 'endLockDelay', name: 'pool', sinceIndex: 9 }]);
+    state.delays = [{ name: 'other', lockDelayMs: 800, sinceIndex: 12 }];
     leases.steppedDown();
     leases.becameLeader();
     clock.advance(799);
     leases.tick();
-    expect(proposed).toHaveLength(1);
+    expect(proposed).toHaveLength(3);
     clock.advance(1);
     leases.tick();
-    expect(proposed[1]).toEqual({ op: 'endLockDelay', name: 'other' });
+    expect(proposed[3]).toEqual({ op: 'endLockDelay', name: 'other', sinceIndex: 12 });
   });
 });

@@ -22,7 +22,14 @@ export interface LeaseHost {
   proposeLeaderCommand(cmd: Command): Promise<unknown>;
   sessions(): readonly { readonly id: number; readonly ttlMs: number }[];
   hasSession(id: number): boolean;
-  pendingLockDelays(): readonly { readonly name: string; readonly lockDelayMs: number }[];
+  pendingLockDelays(): readonly PendingLockDelay[];
+}
+
+/** One held-back slot: the expiry at `sinceIndex` blocks a grant of `name` until its end is applied. */
+export interface PendingLockDelay {
+  readonly name: string;
+  readonly lockDelayMs: number;
+  readonly sinceIndex: number;
 }
 
 export type KeepaliveAnswer =
@@ -37,6 +44,8 @@ interface Deadline {
 }
 
 interface Delay {
+  readonly name: string;
+  readonly sinceIndex: number;
   readonly dueMs: number;
   proposedAtMs: number | null;
 }
@@ -60,8 +69,7 @@ export class SessionLeases {
       this.deadlines.set(s.id, { deadlineMs: now + s.ttlMs, ttlMs: s.ttlMs, expireProposedAtMs: null });
     }
     this.delays.clear();
-    for (const d of this.host.pendingLockDelays())
-      this.delays.set(d.name, { dueMs: now + d.lockDelayMs, proposedAtMs: null });
+    for (const d of this.host.pendingLockDelays()) this.delays.set(delayKey(d), newDelay(d, now));
     this.host.logger.info(
       { sessions: this.deadlines.size, lockDelays: this.delays.size },
       'leader: session TTLs renewed',
@@ -84,13 +92,17 @@ export class SessionLeases {
     this.deadlines.delete(id);
   }
 
-  lockDelayStarted(name: string, lockDelayMs: number): void {
-    if (!this.leading || this.delays.has(name)) return;
-    this.delays.set(name, { dueMs: this.host.clock.monotonicMs() + lockDelayMs, proposedAtMs: null });
-  }
-
-  lockDelayEnded(name: string): void {
-    this.delays.delete(name);
+  /**
+   * Brings the lock-delay timers in line with the state machine after an entry that may start or
+   * end one (an expiry, an endLockDelay): new delays start counting now, ended ones are dropped.
+   */
+  syncLockDelays(): void {
+    const pending = this.host.pendingLockDelays();
+    const keys = new Set(pending.map(delayKey));
+    for (const k of this.delays.keys()) if (!keys.has(k)) this.delays.delete(k);
+    if (!this.leading) return;
+    const now = this.host.clock.monotonicMs();
+    for (const d of pending) if (!this.delays.has(delayKey(d))) this.delays.set(delayKey(d), newDelay(d, now));
   }
 
   /** Milliseconds until the session's deadline on this leader, or null if it tracks none. */
@@ -138,11 +150,19 @@ export class SessionLeases {
         // refused (not leader any more, or overloaded): the next tick retries after the pause
       });
     }
-    for (const [name, d] of this.delays) {
+    for (const d of this.delays.values()) {
       if (d.dueMs > now) continue;
       if (d.proposedAtMs !== null && now - d.proposedAtMs < LEADER_COMMAND_RETRY_MS) continue;
       d.proposedAtMs = now;
-      this.host.proposeLeaderCommand({ op: 'endLockDelay', name }).catch(() => {});
+      this.host.proposeLeaderCommand({ op: 'endLockDelay', name: d.name, sinceIndex: d.sinceIndex }).catch(() => {});
     }
   }
+}
+
+function delayKey(d: { name: string; sinceIndex: number }): string {
+  return `${d.sinceIndex}#${d.name}`;
+}
+
+function newDelay(d: PendingLockDelay, now: number): Delay {
+  return { name: d.name, sinceIndex: d.sinceIndex, dueMs: now + d.lockDelayMs, proposedAtMs: null };
 }

@@ -4,15 +4,25 @@
  * client, and cleans every process and directory up (also when a test fails).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 
-export const SERVER_BIN = fileURLToPath(new URL('../../server/dist/bin/baton-server.js', import.meta.url));
+/** The built server binary, found from the repository root (works from sources and from test/dist). */
+export const SERVER_BIN = join(repoRoot(), 'server', 'dist', 'bin', 'baton-server.js');
+
+function repoRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 10; i++) {
+    if (existsSync(join(dir, 'server', 'package.json')) && existsSync(join(dir, 'test', 'package.json'))) return dir;
+    dir = dirname(dir);
+  }
+  throw new Error('cannot find the repository root above the test harness');
+}
 export const HOST = '127.0.0.1';
 
 /** A port nobody listens on right now (the OS picks it). */

@@ -2,7 +2,14 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['sim/**/*.test.ts', 'bench/**/*.test.ts', 'storage/**/*.test.ts', 'cluster/**/*.test.ts', 'sdk/**/*.test.ts'],
+    include: [
+      'sim/**/*.test.ts',
+      'bench/**/*.test.ts',
+      'storage/**/*.test.ts',
+      'cluster/**/*.test.ts',
+      'sdk/**/*.test.ts',
+      'chaos/**/*.test.ts',
+    ],
     // each simulator test runs 50 seeds of a few simulated minutes; they are CPU-bound, not stuck
     testTimeout: 300_000,
     pool: 'forks',

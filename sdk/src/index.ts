@@ -1,5 +1,40 @@
 /**
- * Baton's typed client. Sessions, locks, semaphores and elections arrive with the SDK issue;
- * for now the package only re-exports the protocol version it speaks.
+ * @baton/sdk: Baton's typed client (DESIGN §6). Sessions with local loss detection, fenced
+ * locks and semaphores, elections, observers, and a fence helper for Redis.
  */
-export { PROTOCOL_VERSION } from '@baton/proto-schemas';
+import './dispose.js';
+
+// the wire types the API returns, from the one contract (never written twice)
+export type {
+  ElectionLeader,
+  ErrorCode,
+  Holder,
+  LockDescribeResult,
+  Metadata,
+  StatusResult,
+  Waiter,
+} from '@baton/proto-schemas';
+export { LIMITS, PROTOCOL_VERSION } from '@baton/proto-schemas';
+export type { BackoffPolicy } from './backoff.js';
+export { BatonClient } from './client.js';
+export type { MonotonicClock } from './clock.js';
+export { CLIENT_PATH, normalizeEndpoint } from './endpoints.js';
+export { BATON_ERROR_CODES, BatonError, type BatonErrorCode, type BatonErrorDetails, isBatonError } from './errors.js';
+export {
+  createRedisFence,
+  type FenceResult,
+  type RedisEvalClient,
+  type RedisFence,
+  type RedisFenceOptions,
+} from './fence/redis-fence.js';
+export { Leadership } from './leadership.js';
+export { Lock } from './lock.js';
+export { DEFAULT_MAX_BUFFERED_CHANGES, type ElectionChange, type ObserveOptions } from './observe.js';
+export { type BatonClientOptions, DEFAULTS, type SessionOptions, type TlsOptions } from './options.js';
+export {
+  type AcquireOptions,
+  type CampaignOptions,
+  Session,
+  type SessionState,
+  type TryAcquireOptions,
+} from './session.js';

@@ -1,14 +1,19 @@
 import { defineConfig } from 'tsup';
 import { packageBuild } from '../tsup.shared.js';
 
-// runnable entry points only (no declarations): the simulator CLI, its demo, the benchmarks
+// runnable entry points only (no declarations): the simulator CLI, its demo, the benchmarks, and
+// the child process of the kill -9 storage test
 export default defineConfig(
   packageBuild(
     {
+      'chaos/check/cli': 'chaos/check/cli.ts',
       'sim/broken-scan': 'sim/broken-scan.ts',
       'sim/cli': 'sim/cli.ts',
       'sim/demo': 'sim/demo.ts',
+      'bench/api': 'bench/api.ts',
       'bench/core': 'bench/core.ts',
+      'bench/wal': 'bench/wal.ts',
+      'storage/kill9-child': 'storage/kill9-child.ts',
     },
     false,
   ),

@@ -41,3 +41,36 @@ export class WalClosedError extends Error {
     this.name = 'WalClosedError';
   }
 }
+
+/**
+ * The snapshot files and the WAL do not fit together (for example the WAL starts after the newest
+ * snapshot that verifies, leaving a gap): the node refuses to start rather than run with a hole in
+ * its log.
+ */
+export class StorageInconsistentError extends Error {
+  readonly code = 'STORAGE_INCONSISTENT';
+  constructor(
+    readonly dir: string,
+    readonly reason: string,
+  ) {
+    super(`data directory ${dir} is inconsistent: ${reason}. ${RECOVERY_HINT}`);
+    this.name = 'StorageInconsistentError';
+  }
+}
+
+/**
+ * A snapshot was saved and is in effect, but deleting the WAL segments behind it failed. Nothing
+ * is lost: the segments stay on disk and a later snapshot removes them.
+ */
+export class WalCompactionError extends Error {
+  readonly code = 'WAL_COMPACTION_FAILED';
+  constructor(
+    readonly snapshotIndex: number,
+    cause: Error,
+  ) {
+    super(`snapshot ${snapshotIndex} is saved, but removing the WAL segments behind it failed: ${cause.message}`, {
+      cause,
+    });
+    this.name = 'WalCompactionError';
+  }
+}

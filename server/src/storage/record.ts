@@ -65,57 +65,106 @@ const ENTRY_TYPES_BY_CODE: readonly EntryType[] = ['normal', 'confChange'];
 // ---------------------------------------------------------------------------------------------
 // Encoding
 
-/** Encodes one record as a complete frame. Throws RangeError for values the format cannot hold. */
-export function encodeRecord(record: WalRecord): Buffer {
+/** Payload bytes of a segment header, hard state and snapshot marker. */
+const HEADER_PAYLOAD_BYTES = 24;
+const HARD_STATE_PAYLOAD_BYTES = 24;
+const SNAPSHOT_PAYLOAD_BYTES = 16;
+
+/**
+ * The frame size of `record` in bytes. Checks every value the format must hold (u64 fields are
+ * non-negative safe integers, entry data within MAX_ENTRY_DATA_BYTES) and throws RangeError
+ * otherwise, so that a record that passed here always encodes.
+ */
+export function recordSize(record: WalRecord): number {
   switch (record.kind) {
-    case 'segmentHeader': {
-      const p = Buffer.alloc(24);
-      p.writeUInt32LE(SEGMENT_MAGIC, 0);
-      p.writeUInt32LE(SEGMENT_FORMAT_VERSION, 4);
-      writeU64(p, 8, record.seq);
-      writeU64(p, 16, record.firstIndex);
-      return frame(RecordType.segmentHeader, p);
-    }
+    case 'segmentHeader':
+      checkU64(record.seq, 'segment seq');
+      checkU64(record.firstIndex, 'segment first index');
+      return FRAME_HEADER_BYTES + HEADER_PAYLOAD_BYTES;
     case 'entry': {
       const e = record.entry;
+      checkU64(e.term, 'entry term');
+      checkU64(e.index, 'entry index');
+      if (ENTRY_TYPE_CODES[e.type] === undefined) throw new RangeError(`entry ${e.index}: unknown type ${e.type}`);
       if (e.data.byteLength > MAX_ENTRY_DATA_BYTES) {
         throw new RangeError(`entry ${e.index}: ${e.data.byteLength} data bytes exceed ${MAX_ENTRY_DATA_BYTES}`);
       }
-      const p = Buffer.alloc(ENTRY_FIXED_BYTES + e.data.byteLength);
-      writeU64(p, 0, e.term);
-      writeU64(p, 8, e.index);
-      p.writeUInt8(ENTRY_TYPE_CODES[e.type], 16);
-      p.set(e.data, ENTRY_FIXED_BYTES);
-      return frame(RecordType.entry, p);
+      return FRAME_HEADER_BYTES + ENTRY_FIXED_BYTES + e.data.byteLength;
     }
-    case 'hardState': {
-      const p = Buffer.alloc(24);
-      writeU64(p, 0, record.hardState.term);
-      writeU64(p, 8, record.hardState.vote);
-      writeU64(p, 16, record.hardState.commit);
-      return frame(RecordType.hardState, p);
-    }
-    case 'snapshot': {
-      const p = Buffer.alloc(16);
-      writeU64(p, 0, record.index);
-      writeU64(p, 8, record.term);
-      return frame(RecordType.snapshot, p);
-    }
+    case 'hardState':
+      checkU64(record.hardState.term, 'hard state term');
+      checkU64(record.hardState.vote, 'hard state vote');
+      checkU64(record.hardState.commit, 'hard state commit');
+      return FRAME_HEADER_BYTES + HARD_STATE_PAYLOAD_BYTES;
+    case 'snapshot':
+      checkU64(record.index, 'snapshot index');
+      checkU64(record.term, 'snapshot term');
+      return FRAME_HEADER_BYTES + SNAPSHOT_PAYLOAD_BYTES;
   }
 }
 
-function frame(type: number, payload: Buffer): Buffer {
-  const out = Buffer.alloc(FRAME_HEADER_BYTES + payload.length);
-  out.writeUInt32LE(payload.length, 0);
-  out.writeUInt8(type, 8);
-  payload.copy(out, FRAME_HEADER_BYTES);
-  // type and payload are contiguous, so one checksum call covers both
-  out.writeUInt32LE(crc32c(out.subarray(8)), 4);
+/** Encodes one record as a complete frame. Throws RangeError for values the format cannot hold. */
+export function encodeRecord(record: WalRecord): Buffer {
+  const out = Buffer.allocUnsafe(recordSize(record)); // encodeRecordInto writes every byte
+  encodeRecordInto(record, out, 0);
   return out;
 }
 
+/**
+ * Encodes `record` into `buf` at `offset`, writing every byte of its frame, and returns the frame
+ * size. The record must have passed recordSize (which checks its values) and fit in `buf`. Many
+ * records encoded into one buffer make one write: no allocation per record on the append path.
+ */
+export function encodeRecordInto(record: WalRecord, buf: Buffer, offset: number): number {
+  const p = offset + FRAME_HEADER_BYTES;
+  let payloadBytes: number;
+  let type: number;
+  switch (record.kind) {
+    case 'segmentHeader':
+      buf.writeUInt32LE(SEGMENT_MAGIC, p);
+      buf.writeUInt32LE(SEGMENT_FORMAT_VERSION, p + 4);
+      writeU64(buf, p + 8, record.seq);
+      writeU64(buf, p + 16, record.firstIndex);
+      payloadBytes = HEADER_PAYLOAD_BYTES;
+      type = RecordType.segmentHeader;
+      break;
+    case 'entry': {
+      const e = record.entry;
+      writeU64(buf, p, e.term);
+      writeU64(buf, p + 8, e.index);
+      buf[p + 16] = ENTRY_TYPE_CODES[e.type];
+      buf.set(e.data, p + ENTRY_FIXED_BYTES);
+      payloadBytes = ENTRY_FIXED_BYTES + e.data.byteLength;
+      type = RecordType.entry;
+      break;
+    }
+    case 'hardState':
+      writeU64(buf, p, record.hardState.term);
+      writeU64(buf, p + 8, record.hardState.vote);
+      writeU64(buf, p + 16, record.hardState.commit);
+      payloadBytes = HARD_STATE_PAYLOAD_BYTES;
+      type = RecordType.hardState;
+      break;
+    case 'snapshot':
+      writeU64(buf, p, record.index);
+      writeU64(buf, p + 8, record.term);
+      payloadBytes = SNAPSHOT_PAYLOAD_BYTES;
+      type = RecordType.snapshot;
+      break;
+  }
+  buf.writeUInt32LE(payloadBytes, offset);
+  buf[offset + 8] = type;
+  // type and payload are contiguous, so one checksum call covers both
+  buf.writeUInt32LE(crc32c(buf.subarray(offset + 8, p + payloadBytes)), offset + 4);
+  return FRAME_HEADER_BYTES + payloadBytes;
+}
+
+function checkU64(value: number, what: string): void {
+  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`${what} is not a u64 safe integer: ${value}`);
+}
+
+/** Writes a checked u64 (see recordSize) as two little-endian u32 halves. */
 function writeU64(buf: Buffer, offset: number, value: number): void {
-  if (!Number.isSafeInteger(value) || value < 0) throw new RangeError(`not a u64 safe integer: ${value}`);
   buf.writeUInt32LE(value % 2 ** 32, offset);
   buf.writeUInt32LE(Math.floor(value / 2 ** 32), offset + 4);
 }
@@ -139,6 +188,14 @@ export type DecodeOutcome =
   /** The frame at `offset` is damaged (bad CRC, impossible length, unknown type, bad payload). */
   | { readonly kind: 'corrupt'; readonly offset: number; readonly reason: string };
 
+export interface DecodeOptions {
+  /**
+   * 'copy' (default): entry data is copied out, so `buf` may be reused or freed. 'view': entry
+   * data points into `buf`; the caller copies what it keeps (copyEntryData) before reusing it.
+   */
+  readonly entryData?: 'copy' | 'view';
+}
+
 export interface DecodeResult {
   /** The whole records before the outcome's offset, in order. */
   readonly records: DecodedRecord[];
@@ -158,7 +215,8 @@ export interface DecodeResult {
  * A region of zero bytes running to the end is also a torn tail: file systems may extend a file
  * before its data reaches the disk, and type 0 is never a record.
  */
-export function decodeFrames(buf: Uint8Array): DecodeResult {
+export function decodeFrames(buf: Uint8Array, options: DecodeOptions = {}): DecodeResult {
+  const copy = (options.entryData ?? 'copy') === 'copy';
   const b = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   const records: DecodedRecord[] = [];
   let offset = 0;
@@ -176,7 +234,7 @@ export function decodeFrames(buf: Uint8Array): DecodeResult {
       return { records, outcome: { kind: 'corrupt', offset, reason: probe.reason } };
     }
     const size = FRAME_HEADER_BYTES + probe.length;
-    const decoded = decodePayload(probe.type, b.subarray(offset + FRAME_HEADER_BYTES, offset + size));
+    const decoded = decodePayload(probe.type, b.subarray(offset + FRAME_HEADER_BYTES, offset + size), copy);
     if (typeof decoded === 'string') return { records, outcome: { kind: 'corrupt', offset, reason: decoded } };
     records.push({ record: decoded, offset, size });
     offset += size;
@@ -234,7 +292,7 @@ function isZeroFrom(b: Buffer, offset: number): boolean {
 }
 
 /** Decodes a checksummed payload; returns a reason string when it does not fit its type. */
-function decodePayload(type: number, p: Buffer): WalRecord | string {
+function decodePayload(type: number, p: Buffer, copy: boolean): WalRecord | string {
   switch (type) {
     case RecordType.segmentHeader: {
       if (p.length !== 24) return `segment header payload is ${p.length} bytes, expected 24`;
@@ -253,8 +311,9 @@ function decodePayload(type: number, p: Buffer): WalRecord | string {
       const entryType = ENTRY_TYPES_BY_CODE[p.readUInt8(16)];
       if (term === null || index === null) return 'entry field out of range';
       if (entryType === undefined) return `unknown entry type ${p.readUInt8(16)}`;
-      // copy: the caller's buffer (a whole segment) must not stay alive through every entry
-      const data = new Uint8Array(p.subarray(ENTRY_FIXED_BYTES));
+      const view = p.subarray(ENTRY_FIXED_BYTES);
+      // a plain Uint8Array either way (entries never hand out Buffers)
+      const data = copy ? copyEntryData(view) : new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
       return { kind: 'entry', entry: { term, index, type: entryType, data } };
     }
     case RecordType.hardState: {
@@ -275,6 +334,32 @@ function decodePayload(type: number, p: Buffer): WalRecord | string {
     default:
       return `unknown record type ${type}`;
   }
+}
+
+/** Recovery copies small entries' data into shared slabs of this size. */
+export const COPY_SLAB_BYTES = 1024 * 1024;
+/** Larger entry data gets an allocation of its own. */
+export const MAX_SLAB_COPY_BYTES = 64 * 1024;
+let slab = new Uint8Array(0);
+let slabUsed = 0;
+
+/**
+ * A copy of entry data that does not keep the buffer it came from (a whole segment) alive.
+ * Small copies are packed into shared 1 MiB slabs, so recovering a million entries is not a
+ * million allocations for the garbage collector to track. A slab stays alive while any entry in
+ * it does: the waste is bounded by the slab size per run of live entries.
+ */
+export function copyEntryData(data: Uint8Array): Uint8Array {
+  const n = data.byteLength;
+  if (n > MAX_SLAB_COPY_BYTES) return data.slice();
+  if (slabUsed + n > slab.byteLength) {
+    slab = new Uint8Array(COPY_SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const out = slab.subarray(slabUsed, slabUsed + n);
+  out.set(data);
+  slabUsed += n;
+  return out;
 }
 
 function readU64(buf: Buffer, offset: number): number | null {

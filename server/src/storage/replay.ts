@@ -8,7 +8,7 @@
  * - a snapshot marker (index, term) discards the whole log; the next entry is index + 1.
  */
 import type { Entry, HardState } from '../raft/types.js';
-import type { WalRecord } from './record.js';
+import { copyEntryData, type WalRecord } from './record.js';
 
 export interface LogPosition {
   /** Index of the first entry the log can hold (snapshot index + 1, or the first segment's start). */
@@ -38,9 +38,16 @@ export function advancePosition(pos: LogPosition, record: WalRecord): LogPositio
 
 /** What recovery hands to the storage layer above it. */
 export interface RecoveredLog {
-  /** Index of the first entry slot (see LogPosition). `entries[0]`, if any, has this index. */
+  /** Index of the first entry slot (see LogPosition). */
   readonly firstIndex: number;
-  /** Contiguous entries [firstIndex, lastIndex]. */
+  /** Index of the last entry; firstIndex - 1 when there is none. */
+  readonly lastIndex: number;
+  /**
+   * Index of `entries[0]`: max(firstIndex, the `retainFrom` asked for). Entries before it were
+   * read and verified but not kept in memory.
+   */
+  readonly entriesFrom: number;
+  /** Contiguous entries [entriesFrom, lastIndex]. */
   readonly entries: Entry[];
   /** The newest hard state recorded, or null if none was ever written. */
   readonly hardState: HardState | null;
@@ -48,15 +55,27 @@ export interface RecoveredLog {
   readonly snapshot: { readonly index: number; readonly term: number } | null;
 }
 
-/** Rebuilds the log from records in file order. */
+/**
+ * Rebuilds the log from records in file order. Entries below `retainFrom` are checked for their
+ * position but not kept: a caller that holds a snapshot at index s needs nothing below s, and a
+ * large log behind a snapshot would otherwise sit in memory for the whole recovery.
+ */
 export class LogReplay {
   private pos: LogPosition;
   private entries: Entry[] = [];
   private hardState: HardState | null = null;
   private snapshot: { index: number; term: number } | null = null;
 
-  constructor(firstIndex: number) {
+  constructor(
+    firstIndex: number,
+    private readonly retainFrom = 0,
+  ) {
     this.pos = { firstIndex, lastIndex: firstIndex - 1 };
+  }
+
+  /** Index of entries[0]. Only snapshot markers move firstIndex, and they also empty `entries`. */
+  private get entriesFrom(): number {
+    return Math.max(this.pos.firstIndex, this.retainFrom);
   }
 
   get position(): LogPosition {
@@ -68,10 +87,14 @@ export class LogReplay {
     const next = advancePosition(this.pos, record);
     if (typeof next === 'string') return next;
     switch (record.kind) {
-      case 'entry':
-        this.entries.length = record.entry.index - this.pos.firstIndex;
-        this.entries.push(record.entry);
+      case 'entry': {
+        // an entry at i replaces every entry >= i
+        const kept = record.entry.index - this.entriesFrom;
+        if (kept < this.entries.length) this.entries.length = Math.max(0, kept);
+        // the record may point into a read buffer that is about to be reused: keep a copy
+        if (kept >= 0) this.entries.push({ ...record.entry, data: copyEntryData(record.entry.data) });
         break;
+      }
       case 'hardState':
         this.hardState = record.hardState;
         break;
@@ -89,6 +112,8 @@ export class LogReplay {
   result(): RecoveredLog {
     return {
       firstIndex: this.pos.firstIndex,
+      lastIndex: this.pos.lastIndex,
+      entriesFrom: this.entriesFrom,
       entries: this.entries,
       hardState: this.hardState,
       snapshot: this.snapshot,

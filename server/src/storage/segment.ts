@@ -13,7 +13,7 @@ import type { HardState } from '../raft/types.js';
 import { WalCorruptionError } from './errors.js';
 import { padNumber, parseNumberPair } from './file-names.js';
 import type { FileOps, WalFile } from './file-ops.js';
-import { type DecodedRecord, decodeFrames, encodeRecord } from './record.js';
+import { type DecodedRecord, type DecodeOptions, decodeFrames, encodeRecord } from './record.js';
 
 const SEGMENT_NAME = /^(\d{16})-(\d{16})\.wal$/;
 /** Suffix of a segment being created; a leftover one is an interrupted creation and is removed. */
@@ -37,8 +37,9 @@ export function parseSegmentFileName(name: string): SegmentId | null {
 export async function listSegments(
   ops: FileOps,
   dir: string,
+  names?: readonly string[],
 ): Promise<{ segments: Array<SegmentId & { name: string }>; temps: string[] }> {
-  const names = await ops.readdir(dir);
+  if (names === undefined) names = await ops.readdir(dir);
   const segments: Array<SegmentId & { name: string }> = [];
   const temps: string[] = [];
   for (const name of names) {
@@ -73,7 +74,7 @@ export async function createSegment(
   const file = await ops.createExclusive(temp);
   try {
     await file.write(preamble, 0);
-    await file.datasync();
+    if (!file.writesAreDurable) await file.datasync();
     await ops.rename(temp, join(dir, name));
     await ops.syncDir(dir);
   } catch (err) {
@@ -97,8 +98,14 @@ export interface ScannedSegment {
  * torn tail when `isLast` is false: segments are fdatasynced before the next one is created, so
  * only the last one can end in a torn write.
  */
-export function scanSegment(bytes: Uint8Array, name: string, expected: SegmentId, isLast: boolean): ScannedSegment {
-  const { records, outcome } = decodeFrames(bytes);
+export function scanSegment(
+  bytes: Uint8Array,
+  name: string,
+  expected: SegmentId,
+  isLast: boolean,
+  options: DecodeOptions = {},
+): ScannedSegment {
+  const { records, outcome } = decodeFrames(bytes, options);
   if (outcome.kind === 'corrupt') throw new WalCorruptionError(name, outcome.offset, outcome.reason);
   const header = records[0]?.record;
   if (header === undefined) {

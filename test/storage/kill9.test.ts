@@ -184,35 +184,39 @@ function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 describe('kill -9 loop', () => {
-  it(`never loses an acknowledged write over ${CYCLES} kills`, async () => {
-    console.log(
-      `kill -9 loop: seed ${SEED}, ${CYCLES} cycles. Replay: cd test && BATON_KILL9_SEED=${SEED} ` +
-        `BATON_KILL9_CYCLES=${CYCLES} npx vitest run storage/kill9.test.ts`,
-    );
-    keepDataDir = true;
-    console.log(`kill -9 loop: data directory ${dataDir} (kept if the test fails)`);
-    const rng = new SimRng(SEED);
-    const ack: Acknowledged = { entries: new Map(), hardState: { term: 0, commit: 0 }, snapshotIndex: 0, lines: 0 };
-    const losses: string[] = [];
-    const startedMs = performance.now();
-    let killedOpening = 0;
-    let cycles = 0;
-    for (let cycle = 1; cycle <= CYCLES; cycle++) {
-      cycles = cycle;
-      const killWhileOpening = rng.chance(0.1);
-      if (killWhileOpening) killedOpening++;
-      const killAfterLines = rng.nextInt(1, MAX_LINES_BEFORE_KILL + 1);
-      await runAndKill(rng.nextInt(1, 2 ** 31 - 1), killAfterLines, killWhileOpening, ack);
-      for (const loss of await verify(ack)) losses.push(`cycle ${cycle}: ${loss}`);
-      if (losses.length > 0) break;
-    }
-    const seconds = (performance.now() - startedMs) / 1000;
-    console.log(
-      `kill -9 loop: ${cycles} cycles (${killedOpening} killed during recovery), ${ack.lines} acknowledgments, ` +
-        `${losses.length} losses, ${seconds.toFixed(1)} s`,
-    );
-    expect(losses).toEqual([]);
-    expect(ack.lines).toBeGreaterThan(CYCLES); // the children did work between the kills
-    keepDataDir = false;
-  }, TEST_TIMEOUT_MS);
+  it(
+    `never loses an acknowledged write over ${CYCLES} kills`,
+    async () => {
+      console.log(
+        `kill -9 loop: seed ${SEED}, ${CYCLES} cycles. Replay: cd test && BATON_KILL9_SEED=${SEED} ` +
+          `BATON_KILL9_CYCLES=${CYCLES} npx vitest run storage/kill9.test.ts`,
+      );
+      keepDataDir = true;
+      console.log(`kill -9 loop: data directory ${dataDir} (kept if the test fails)`);
+      const rng = new SimRng(SEED);
+      const ack: Acknowledged = { entries: new Map(), hardState: { term: 0, commit: 0 }, snapshotIndex: 0, lines: 0 };
+      const losses: string[] = [];
+      const startedMs = performance.now();
+      let killedOpening = 0;
+      let cycles = 0;
+      for (let cycle = 1; cycle <= CYCLES; cycle++) {
+        cycles = cycle;
+        const killWhileOpening = rng.chance(0.1);
+        if (killWhileOpening) killedOpening++;
+        const killAfterLines = rng.nextInt(1, MAX_LINES_BEFORE_KILL + 1);
+        await runAndKill(rng.nextInt(1, 2 ** 31 - 1), killAfterLines, killWhileOpening, ack);
+        for (const loss of await verify(ack)) losses.push(`cycle ${cycle}: ${loss}`);
+        if (losses.length > 0) break;
+      }
+      const seconds = (performance.now() - startedMs) / 1000;
+      console.log(
+        `kill -9 loop: ${cycles} cycles (${killedOpening} killed during recovery), ${ack.lines} acknowledgments, ` +
+          `${losses.length} losses, ${seconds.toFixed(1)} s`,
+      );
+      expect(losses).toEqual([]);
+      expect(ack.lines).toBeGreaterThan(CYCLES); // the children did work between the kills
+      keepDataDir = false;
+    },
+    TEST_TIMEOUT_MS,
+  );
 });

@@ -137,7 +137,7 @@ describe('bad input at a live node', () => {
     const shape = (r: typeof describeAfter) => ({
       generation: r.result?.generation,
       waiters: r.result?.waiters,
-      holders: (r.result?.holders as { sessionId: string; token: number }[]).map((h) => [h.sessionId, h.token]),
+      holders: ((r.result?.holders ?? []) as { sessionId: string; token: number }[]).map((h) => [h.sessionId, h.token]),
     });
     expect(shape(describeAfter)).toEqual(shape(describeBefore));
     c.close();

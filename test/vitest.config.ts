@@ -9,6 +9,8 @@ export default defineConfig({
       'cluster/**/*.test.ts',
       'sdk/**/*.test.ts',
       'chaos/**/*.test.ts',
+      'cli/**/*.test.ts',
+      'examples/**/*.test.ts',
     ],
     // each simulator test runs 50 seeds of a few simulated minutes; they are CPU-bound, not stuck
     testTimeout: 300_000,

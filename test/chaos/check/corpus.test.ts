@@ -12,7 +12,7 @@ const expected = readExpected();
 const REGISTER_DIR = 'jepsen-etcd-register/';
 const KV_DIR = 'kv/';
 
-describe('the linearizability corpus (../shared/testdata/linearizability)', () => {
+describe('the linearizability corpus (test/chaos/check/corpus)', () => {
   it('has every file of both kinds listed', () => {
     const files = Object.keys(expected);
     expect(files.filter((f) => f.startsWith(REGISTER_DIR))).toHaveLength(60);

@@ -1,8 +1,9 @@
-/** Where the linearizability corpus lives (../shared/testdata from the repository root) and what it expects. */
+/** Where the linearizability corpus lives (test/chaos/check/corpus/) and what it expects. */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export const CORPUS_DIR = fileURLToPath(new URL('../../../../shared/testdata/linearizability/', import.meta.url));
+/** The corpus (copied from Porcupine's test data, MIT: corpus/LICENSE-porcupine.md) lives in the repository, so a clean checkout checks it. */
+export const CORPUS_DIR = fileURLToPath(new URL('./corpus/', import.meta.url));
 
 export type CorpusAnswer = 'linearizable' | 'illegal';
 

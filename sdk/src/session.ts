@@ -469,16 +469,27 @@ export class Session implements AsyncDisposable {
     await this.sendRelease(name, token);
   }
 
-  private async sendRelease(name: string, token: number): Promise<void> {
+  private sendRelease(name: string, token: number): Promise<void> {
+    return this.giveBack('lock.release', () => ({ sessionId: this.id, name, token }));
+  }
+
+  private sendResign(name: string, term: number): Promise<void> {
+    return this.giveBack('election.resign', () => ({ sessionId: this.id, name, term }));
+  }
+
+  /** Sends a release or resign; a hold that is no longer ours (lost, expired) needs nothing given back. */
+  private async giveBack(
+    type: 'lock.release' | 'election.resign',
+    build: () => { sessionId: string; name: string; token: number } | { sessionId: string; name: string; term: number },
+  ): Promise<void> {
     try {
       await this.deps.channel.call({
-        type: 'lock.release',
-        build: () => ({ sessionId: this.id, name, token }),
+        type,
+        build,
         seq: 'stable',
         deadlineMs: this.deps.clock.now() + this.deps.requestTimeoutMs,
-      }).promise;
+      } as Parameters<typeof this.deps.channel.call>[0]).promise;
     } catch (err) {
-      // no longer ours (lost, expired): nothing left to give back
       if (isBatonError(err, 'NOT_HOLDER') || isBatonError(err, 'SESSION_EXPIRED')) return;
       throw err;
     }
@@ -531,20 +542,6 @@ export class Session implements AsyncDisposable {
     this.leaderships.delete(name);
     controller.abort(new BatonError('CLOSED', `${name}: resigned`));
     await this.sendResign(name, term);
-  }
-
-  private async sendResign(name: string, term: number): Promise<void> {
-    try {
-      await this.deps.channel.call({
-        type: 'election.resign',
-        build: () => ({ sessionId: this.id, name, term }),
-        seq: 'stable',
-        deadlineMs: this.deps.clock.now() + this.deps.requestTimeoutMs,
-      }).promise;
-    } catch (err) {
-      if (isBatonError(err, 'NOT_HOLDER') || isBatonError(err, 'SESSION_EXPIRED')) return;
-      throw err;
-    }
   }
 }
 

@@ -7,6 +7,7 @@ export default defineConfig(
   packageBuild(
     {
       'chaos/check/cli': 'chaos/check/cli.ts',
+      'chaos/cli': 'chaos/cli.ts',
       'sim/broken-scan': 'sim/broken-scan.ts',
       'sim/cli': 'sim/cli.ts',
       'sim/demo': 'sim/demo.ts',

@@ -1,0 +1,86 @@
+/**
+ * `npm run chaos -- --minutes 30 --seed S [--nodes 5] [--workers 4] [--out DIR]`: the long chaos
+ * run. Prints the faults as they happen and a summary table at the end; saves the artifacts
+ * (history, fault schedule, timeline, logs) under test/chaos/out/<seed>-<nodes>n/; exits 1 when a
+ * check found a violation. The same file is the client worker when started with `--worker`.
+ */
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { SERVER_BIN } from '../cluster/harness.js';
+import { FAULT_KINDS } from './nemesis/fault-kinds.js';
+import { formatSummary } from './report/summary.js';
+import { CHAOS_DEFAULTS } from './run/options.js';
+import { runChaos } from './run/run-chaos.js';
+import { runWorker } from './worker/worker-main.js';
+
+const USAGE = `usage: npm run chaos -- [--minutes N] [--seed S] [--nodes 3|5] [--workers N] [--out DIR] [--all-once]
+  --minutes N     how long the workload and the nemesis run (default 10)
+  --seed S        the run's seed (default: random, printed); the same seed replays the same plan
+  --nodes N       cluster size (default 3)
+  --workers N     client worker processes, 2 lanes each (default ${CHAOS_DEFAULTS.workers})
+  --out DIR       artifacts root (default test/chaos/out)
+  --all-once      every fault kind once, in a seeded order, instead of random faults
+`;
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      minutes: { type: 'string' },
+      seed: { type: 'string' },
+      nodes: { type: 'string' },
+      workers: { type: 'string' },
+      out: { type: 'string' },
+      'all-once': { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  if (values.help === true) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  const minutes = Number(values.minutes ?? 10);
+  const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
+  const nodes = Number(values.nodes ?? 3);
+  const workers = Number(values.workers ?? CHAOS_DEFAULTS.workers);
+  if (!(minutes > 0) || !Number.isSafeInteger(seed) || ![3, 5].includes(nodes) || !(workers >= 1)) {
+    process.stderr.write(USAGE);
+    return 64;
+  }
+  const repoRoot = resolve(dirname(SERVER_BIN), '..', '..', '..');
+  const outDir = values.out ?? join(repoRoot, 'test', 'chaos', 'out');
+  const allOnce = values['all-once'] === true;
+  const replay = `npm run chaos -- --minutes ${minutes} --seed ${seed} --nodes ${nodes} --workers ${workers}${allOnce ? ' --all-once' : ''}`;
+  process.stdout.write(`chaos: seed ${seed}, ${nodes} nodes, ${minutes} min\nreplay: ${replay}\n`);
+  const result = await runChaos({
+    ...CHAOS_DEFAULTS,
+    seed,
+    nodes,
+    workers,
+    durationMs: minutes * 60_000,
+    faults: allOnce ? FAULT_KINDS : 'random',
+    // a long history takes longer to check: budget a minute per ten minutes run, at least two
+    checkBudgetMs: Math.max(CHAOS_DEFAULTS.checkBudgetMs, minutes * 6_000),
+    outDir,
+    keepArtifacts: true,
+    workerCommand: { modulePath: fileURLToPath(import.meta.url), args: ['--worker'] },
+    replayCommand: replay,
+    log: (line) => process.stdout.write(`${line}\n`),
+  });
+  process.stdout.write(`\n${formatSummary(result.data, result, replay)}\n`);
+  process.stdout.write(`\nartifacts: ${result.artifactsDir}\n`);
+  return result.violations.length === 0 ? 0 : 1;
+}
+
+if (process.argv.includes('--worker')) {
+  runWorker();
+} else {
+  main().then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`chaos: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

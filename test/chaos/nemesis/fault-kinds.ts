@@ -1,0 +1,186 @@
+/**
+ * The faults the nemesis injects, each as inject → (hold for the planned time) → heal. Targets
+ * that depend on the cluster (the leader) are resolved when the fault starts; random choices come
+ * from the fault's own seeded generator, so a seed replays the same plan.
+ *
+ * Not here, on purpose (see ../README.md): membership change — the server has no API to add or
+ * remove a member yet; slow disk — the server has no fsync delay hook to drive.
+ */
+import type { SimRng } from '../../sim/rng.js';
+import type { ChaosCluster } from '../cluster/chaos-cluster.js';
+import type { WorkerPool } from '../workload/worker-pool.js';
+
+export const FAULT_KINDS = [
+  'partition-halves',
+  'partition-bridge',
+  'isolate-leader',
+  'one-way-leader',
+  'slow-network',
+  'kill-one',
+  'kill-leader',
+  'kill-all',
+  'pause-node',
+  'pause-leader',
+  'pause-client',
+  'partition-client',
+  'transfer-leader',
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];
+
+export interface FaultContext {
+  readonly cluster: ChaosCluster;
+  readonly pool: WorkerPool;
+  /** The current leader (waits a little for one), or null. */
+  readonly leader: () => Promise<string | null>;
+  readonly ttlMs: number;
+  /**
+   * A worker one of whose lanes holds a fenced lock right now (waits a little for one), or null:
+   * pausing a holder mid-task is Jepsen's lock-set scenario.
+   */
+  readonly fencedHolder: () => Promise<number | null>;
+  /** Cuts a worker off from every node (its traffic goes through its own proxies), or heals it. */
+  readonly setClientBlocked: (workerId: number, blocked: boolean) => void;
+}
+
+/** A fault in effect: what it did (for the timeline) and how to undo it. */
+export interface ActiveFault {
+  readonly detail: string;
+  /** Nodes or workers it acts on (timeline rows). */
+  readonly targets: readonly string[];
+  readonly heal: () => Promise<void>;
+}
+
+export async function injectFault(kind: FaultKind, ctx: FaultContext, rng: SimRng): Promise<ActiveFault> {
+  const { cluster } = ctx;
+  const names = cluster.names;
+  const mode = rng.chance(0.5) ? ('drop' as const) : ('cut' as const);
+  const healLinks = async (): Promise<void> => cluster.mesh.healAll();
+  switch (kind) {
+    case 'partition-halves': {
+      const shuffled = rng.shuffle(names);
+      const minority = shuffled.slice(0, Math.floor((names.length - 1) / 2));
+      const majority = shuffled.slice(minority.length);
+      cluster.mesh.partition([minority, majority], mode);
+      return { detail: `${mode} [${minority}] | [${majority}]`, targets: minority, heal: healLinks };
+    }
+    case 'partition-bridge': {
+      // two sides that reach each other only through the bridge node
+      const [bridge, ...rest] = rng.shuffle(names);
+      const half = Math.ceil(rest.length / 2);
+      const left = rest.slice(0, half);
+      const right = rest.slice(half);
+      cluster.mesh.oneWay(left, right, mode);
+      cluster.mesh.oneWay(right, left, mode);
+      return { detail: `${mode} [${left}] | [${right}] bridged by ${bridge}`, targets: [bridge!], heal: healLinks };
+    }
+    case 'isolate-leader': {
+      const leader = (await ctx.leader()) ?? rng.pick(names);
+      cluster.mesh.partition([[leader], names.filter((n) => n !== leader)], mode);
+      return { detail: `${mode} leader ${leader} from all`, targets: [leader], heal: healLinks };
+    }
+    case 'one-way-leader': {
+      const leader = (await ctx.leader()) ?? rng.pick(names);
+      const others = names.filter((n) => n !== leader);
+      const outbound = rng.chance(0.5);
+      if (outbound) cluster.mesh.oneWay([leader], others, mode);
+      else cluster.mesh.oneWay(others, [leader], mode);
+      return {
+        detail: `${mode} ${outbound ? `${leader} -> others` : `others -> ${leader}`} (one way)`,
+        targets: [leader],
+        heal: healLinks,
+      };
+    }
+    case 'slow-network': {
+      const delayMs = rng.nextInt(30, 151);
+      const jitterMs = rng.nextInt(0, 51);
+      cluster.mesh.delayAll({ delayMs, jitterMs });
+      return { detail: `+${delayMs}ms ±${jitterMs}ms on every link`, targets: names, heal: healLinks };
+    }
+    case 'kill-one':
+    case 'kill-leader': {
+      const target = kind === 'kill-leader' ? ((await ctx.leader()) ?? rng.pick(names)) : rng.pick(names);
+      await cluster.kill(target, 'SIGKILL');
+      return {
+        detail: `SIGKILL ${target}${kind === 'kill-leader' ? ' (leader)' : ''}`,
+        targets: [target],
+        heal: async () => cluster.restart(target),
+      };
+    }
+    case 'kill-all': {
+      await Promise.all(names.map((n) => cluster.kill(n, 'SIGKILL')));
+      return {
+        detail: 'SIGKILL every node',
+        targets: names,
+        heal: async () => {
+          for (const n of names) cluster.restart(n);
+        },
+      };
+    }
+    case 'pause-node':
+    case 'pause-leader': {
+      const target = kind === 'pause-leader' ? ((await ctx.leader()) ?? rng.pick(names)) : rng.pick(names);
+      cluster.pause(target);
+      return {
+        detail: `SIGSTOP ${target}${kind === 'pause-leader' ? ' (leader)' : ''}`,
+        targets: [target],
+        heal: async () => cluster.resume(target),
+      };
+    }
+    case 'pause-client': {
+      const fallback = rng.pick(ctx.pool.workers);
+      const holder = await ctx.fencedHolder();
+      const worker = holder === null ? fallback : ctx.pool.get(holder);
+      worker.pause();
+      return {
+        detail: `SIGSTOP client worker w${worker.id}${holder === null ? '' : ' (holding a fenced lock)'}`,
+        targets: [`w${worker.id}`],
+        heal: async () => worker.resume(),
+      };
+    }
+    case 'partition-client': {
+      // the client keeps running but hears nothing: its SDK must give the lock up in time
+      const fallback = rng.pick(ctx.pool.workers);
+      const holder = await ctx.fencedHolder();
+      const worker = holder === null ? fallback : ctx.pool.get(holder);
+      ctx.setClientBlocked(worker.id, true);
+      return {
+        detail: `blackhole client worker w${worker.id} from every node${holder === null ? '' : ' (holding a fenced lock)'}`,
+        targets: [`w${worker.id}`],
+        heal: async () => ctx.setClientBlocked(worker.id, false),
+      };
+    }
+    case 'transfer-leader': {
+      // no API triggers a transfer: a graceful SIGTERM hands leadership off first (DESIGN §7)
+      const leader = (await ctx.leader()) ?? rng.pick(names);
+      await cluster.kill(leader, 'SIGTERM');
+      return {
+        detail: `SIGTERM leader ${leader} (graceful: transfers leadership), then restart`,
+        targets: [leader],
+        heal: async () => cluster.restart(leader),
+      };
+    }
+  }
+}
+
+/** How long a fault stays in effect before it is healed. */
+export function faultDurationMs(kind: FaultKind, rng: SimRng, ttlMs: number): number {
+  switch (kind) {
+    case 'pause-client':
+    case 'partition-client':
+      // longer than the session TTL: the lock moves on while the holder sleeps (Jepsen's pause)
+      // or while it runs cut off (its SDK must have given the lock up first)
+      return ttlMs + rng.nextInt(500, 3_001);
+    case 'kill-one':
+    case 'kill-leader':
+      return rng.nextInt(500, 3_001);
+    case 'kill-all':
+      return rng.nextInt(500, 2_001);
+    case 'transfer-leader':
+      return rng.nextInt(0, 1_001);
+    case 'pause-node':
+    case 'pause-leader':
+      return rng.nextInt(1_500, ttlMs + 3_001);
+    default:
+      return rng.nextInt(2_000, ttlMs + 3_001);
+  }
+}

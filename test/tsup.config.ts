@@ -13,6 +13,8 @@ export default defineConfig(
       'sim/demo': 'sim/demo.ts',
       'bench/api': 'bench/api.ts',
       'bench/core': 'bench/core.ts',
+      'bench/load': 'bench/load/cli.ts',
+      'bench/load-holder': 'bench/load/holder.ts',
       'bench/wal': 'bench/wal.ts',
       'storage/kill9-child': 'storage/kill9-child.ts',
     },

@@ -322,7 +322,12 @@ export class RaftNode<Out> {
       }
     }
     this.send(rd.messages);
-    if (rd.entries.length > 0 || rd.hardState !== null || rd.snapshot !== null) {
+    // A hard state whose only change is the commit index needs no fsync (rd.mustSync is false:
+    // the commit index is volatile, Raft figure 2), so it is not written on its own at all — it
+    // goes to disk with the next entries or term change. A restart may then start from a lower
+    // commit index, which the core accepts and raises from the leader. Writing it would put a
+    // follower in an fsync at every heartbeat, and the appends arriving meanwhile would wait.
+    if (rd.entries.length > 0 || rd.snapshot !== null || (rd.hardState !== null && rd.mustSync)) {
       await this.opts.storage.persist({ entries: rd.entries, hardState: rd.hardState, snapshot: rd.snapshot });
     }
     if (this.stopped) return;

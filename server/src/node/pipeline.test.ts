@@ -143,4 +143,13 @@ describe('the node loop pipeline (virtual time)', () => {
     );
     expect(percentile(lat, 50)).toBeLessThanOrEqual(PERSIST_MS + 2 * NET_MS + 4);
   });
+
+  it('under a steady stream of writes, a write still waits for about one persist, not two or three', async () => {
+    const lat = await writeLatencies(8, 40);
+    const p50 = percentile(lat, 50);
+    console.log(`8 writers: p50 ${p50} ms, p90 ${percentile(lat, 90)} ms (persist ${PERSIST_MS} ms, hop ${NET_MS} ms)`);
+    // one persist on the followers, up to one more while a follower finishes the persist before
+    // it, two hops; never the leader's own fsync on top of that
+    expect(p50).toBeLessThanOrEqual(2 * PERSIST_MS + 2 * NET_MS + 2);
+  });
 });

@@ -18,6 +18,7 @@
  *   --in-process      run the three nodes inside this process (one thread: `node --cpu-prof` on the
  *                     load generator profiles the whole system; CPU is reported as client CPU)
  *   --logs DIR        keep every node's output in DIR/<workload>/<node>.log
+ *   --server-bin JS   run this baton-server build instead of server/dist (before/after comparisons)
  *   --json FILE       write every result as JSON
  *   --quick           short windows for a smoke run
  */
@@ -62,6 +63,7 @@ const { values } = parseArgs({
     profile: { type: 'string' },
     'in-process': { type: 'boolean', default: false },
     logs: { type: 'string' },
+    'server-bin': { type: 'string' },
     json: { type: 'string' },
     quick: { type: 'boolean', default: false },
   },
@@ -102,6 +104,7 @@ async function main(): Promise<void> {
       serverArgs: values['server-arg'],
       inProcess: values['in-process'],
       logDir: values.logs === undefined ? null : resolve(values.logs, w),
+      serverBin: values['server-bin'] === undefined ? null : resolve(values['server-bin']),
     });
     const ctx: RunContext = {
       cluster,
@@ -151,6 +154,12 @@ function dispatch(w: Workload, ctx: RunContext): Promise<WorkloadResult> {
       return runMemory(ctx);
   }
 }
+
+// a stray rejection must not leave the cluster running: report it and exit (the nodes are killed)
+process.on('unhandledRejection', (err) => {
+  process.stderr.write(`unhandled rejection: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
 
 main().catch((err: unknown) => {
   process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);

@@ -32,6 +32,8 @@ export interface ClusterOptions {
   readonly inProcess: boolean;
   /** Write each node's output to DIR/<node>.log. */
   readonly logDir: string | null;
+  /** Another build of baton-server to run (for before/after comparisons in one session). */
+  readonly serverBin: string | null;
 }
 
 /** A node started with startServer() in this process. Stopping it closes it (there is no kill). */
@@ -131,7 +133,9 @@ export class BenchNode implements LoadNode {
     };
     proc.stdout?.on('data', keep);
     proc.stderr?.on('data', keep);
+    children.add(proc);
     proc.on('exit', () => {
+      children.delete(proc);
       if (this.proc === proc) this.proc = null;
     });
     this.proc = proc;
@@ -161,6 +165,14 @@ export class BenchNode implements LoadNode {
   }
 }
 
+/** Every node process and data directory made here: gone when this process exits, however it exits. */
+const children = new Set<ChildProcess>();
+const roots = new Set<string>();
+process.once('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+  for (const r of roots) rmSync(r, { recursive: true, force: true });
+});
+
 export class BenchCluster {
   private constructor(
     readonly nodes: LoadNode[],
@@ -173,6 +185,7 @@ export class BenchCluster {
    */
   private static async startInProcess(opts: ClusterOptions): Promise<BenchCluster> {
     const root = mkdtempSync(join(tmpdir(), 'baton-load-'));
+    roots.add(root);
     const ports: number[] = [];
     while (ports.length < opts.size) {
       const p = await freePort();
@@ -196,6 +209,7 @@ export class BenchCluster {
   static async start(opts: ClusterOptions): Promise<BenchCluster> {
     if (opts.inProcess) return BenchCluster.startInProcess(opts);
     const root = mkdtempSync(join(tmpdir(), 'baton-load-'));
+    roots.add(root);
     const ports: number[] = [];
     while (ports.length < opts.size) {
       const p = await freePort();

@@ -23,6 +23,8 @@ interface Window {
   cyclesPerSec: number;
   /** CPU of all three nodes per cycle: the efficiency measure that noise disturbs least. */
   clusterCpuUsPerCycle: number;
+  /** The nodes' and the clients' CPU per cycle (with --in-process: this one process, all of it). */
+  totalCpuUsPerCycle: number;
   acquire: ReturnType<typeof summarize>;
   release: ReturnType<typeof summarize>;
   fairness: number;
@@ -81,6 +83,10 @@ export async function runCycles(ctx: RunContext, contended: boolean): Promise<Wo
     const win: Window = {
       cyclesPerSec: round((total / usage.wallMs) * 1000, 1),
       clusterCpuUsPerCycle: round(((usage.clusterCpuPercent / 100) * usage.wallMs * 1000) / Math.max(1, total), 0),
+      totalCpuUsPerCycle: round(
+        (((usage.clusterCpuPercent + usage.clientCpuPercent) / 100) * usage.wallMs * 1000) / Math.max(1, total),
+        0,
+      ),
       acquire: summarize(acquire),
       release: summarize(release),
       fairness: jainIndex(counts),
@@ -88,7 +94,7 @@ export async function runCycles(ctx: RunContext, contended: boolean): Promise<Wo
     };
     windows.push(win);
     ctx.progress(
-      `window ${r + 1}/${repeat}: ${win.cyclesPerSec} ${contended ? 'handoffs' : 'cycles'}/s, acquire p50 ${win.acquire.p50Ms} ms p99 ${win.acquire.p99Ms} ms, cluster CPU ${usage.clusterCpuPercent}% (${win.clusterCpuUsPerCycle} µs/cycle), client CPU ${usage.clientCpuPercent}%`,
+      `window ${r + 1}/${repeat}: ${win.cyclesPerSec} ${contended ? 'handoffs' : 'cycles'}/s, acquire p50 ${win.acquire.p50Ms} ms p99 ${win.acquire.p99Ms} ms, cluster CPU ${usage.clusterCpuPercent}% (${win.clusterCpuUsPerCycle} µs/cycle), client CPU ${usage.clientCpuPercent}% (all: ${win.totalCpuUsPerCycle} µs/cycle)`,
     );
   }
   stopping = true;
@@ -106,6 +112,7 @@ export async function runCycles(ctx: RunContext, contended: boolean): Promise<Wo
     ...(contended ? { fairnessJain: median(windows.map((w) => w.fairness)) } : {}),
     clusterCpuPercent: median(windows.map((w) => w.usage.clusterCpuPercent)),
     clusterCpuUsPerCycle: median(windows.map((w) => w.clusterCpuUsPerCycle)),
+    totalCpuUsPerCycle: median(windows.map((w) => w.totalCpuUsPerCycle)),
     clientCpuPercent: median(windows.map((w) => w.usage.clientCpuPercent)),
     errors,
     windows,

@@ -15,6 +15,7 @@
  *   --locks N         held locks for the memory workload (default 100000)
  *   --server-arg A    passed to every baton-server (repeatable: --server-arg=--tick-ms --server-arg=25)
  *   --profile DIR     run each node with --cpu-prof into DIR (stopped with SIGTERM so it is written)
+ *   --node-arg A      passed to node for every baton-server (repeatable: --node-arg=--perf-basic-prof)
  *   --in-process      run the three nodes inside this process (one thread: `node --cpu-prof` on the
  *                     load generator profiles the whole system; CPU is reported as client CPU)
  *   --logs DIR        keep every node's output in DIR/<workload>/<node>.log
@@ -64,6 +65,7 @@ const { values } = parseArgs({
     'in-process': { type: 'boolean', default: false },
     logs: { type: 'string' },
     'server-bin': { type: 'string' },
+    'node-arg': { type: 'string', multiple: true, default: [] },
     json: { type: 'string' },
     quick: { type: 'boolean', default: false },
   },
@@ -100,7 +102,10 @@ async function main(): Promise<void> {
   for (const w of list as Workload[]) {
     const cluster = await BenchCluster.start({
       size: 3,
-      nodeArgs: profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
+      nodeArgs: [
+        ...(profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]),
+        ...values['node-arg'],
+      ],
       serverArgs: values['server-arg'],
       inProcess: values['in-process'],
       logDir: values.logs === undefined ? null : resolve(values.logs, w),

@@ -13,6 +13,8 @@
  *   --ttl MS          session TTL (default 10000; takeover: 1000)
  *   --sessions LIST   idle sessions for the sessions workload (default 1000,10000)
  *   --locks N         held locks for the memory workload (default 100000)
+ *   --cycles N        locks/contention: stop after N cycles in all, no warmup or window (for valgrind
+ *                     --tool=callgrind: two runs of different N give the instructions per cycle)
  *   --server-arg A    passed to every baton-server (repeatable: --server-arg=--tick-ms --server-arg=25)
  *   --profile DIR     run each node with --cpu-prof into DIR (stopped with SIGTERM so it is written)
  *   --node-arg A      passed to node for every baton-server (repeatable: --node-arg=--perf-basic-prof)
@@ -60,6 +62,7 @@ const { values } = parseArgs({
     ttl: { type: 'string' },
     sessions: { type: 'string', default: '1000,10000' },
     locks: { type: 'string', default: '100000' },
+    cycles: { type: 'string', default: '0' },
     'server-arg': { type: 'string', multiple: true, default: [] },
     profile: { type: 'string' },
     'in-process': { type: 'boolean', default: false },
@@ -91,6 +94,7 @@ function optionsFor(w: Workload): LoadOptions {
     ttlMs: int('ttl', values.ttl, w === 'takeover' ? 1000 : 10_000, 1000),
     sessions: values.sessions.split(',').map((s) => int('sessions', s, 0, 1)),
     locks: int('locks', values.locks, 100_000, 1),
+    cycles: int('cycles', values.cycles, 0),
   };
 }
 
@@ -102,10 +106,7 @@ async function main(): Promise<void> {
   for (const w of list as Workload[]) {
     const cluster = await BenchCluster.start({
       size: 3,
-      nodeArgs: [
-        ...(profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]),
-        ...values['node-arg'],
-      ],
+      nodeArgs: [...(profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]), ...values['node-arg']],
       serverArgs: values['server-arg'],
       inProcess: values['in-process'],
       logDir: values.logs === undefined ? null : resolve(values.logs, w),

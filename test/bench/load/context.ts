@@ -19,6 +19,8 @@ export interface LoadOptions {
   readonly ttlMs: number;
   readonly sessions: readonly number[];
   readonly locks: number;
+  /** locks/contention: stop after this many cycles in all (0: measure windows of durationMs). */
+  readonly cycles: number;
 }
 
 export interface RunContext {

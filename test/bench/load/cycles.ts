@@ -45,6 +45,12 @@ export async function runCycles(ctx: RunContext, contended: boolean): Promise<Wo
   let counts = new Array<number>(workers).fill(0);
   let errors = 0;
   const logError = errorLogger(ctx, 'worker error');
+  // --cycles: a fixed amount of work, however long it takes (for instruction counts under valgrind)
+  let cyclesLeft = ctx.opts.cycles;
+  let allDone: () => void = () => {};
+  const cyclesDone = new Promise<void>((r) => {
+    allDone = r;
+  });
   const loops = sessions.map(async (session, i) => {
     const name = contended ? 'load/hot' : `load/lock-${i}`;
     while (!stopping) {
@@ -59,6 +65,10 @@ export async function runCycles(ctx: RunContext, contended: boolean): Promise<Wo
           release.push(t2 - t1);
           counts[i] = (counts[i] ?? 0) + 1;
         }
+        if (cyclesLeft > 0 && --cyclesLeft === 0) {
+          stopping = true;
+          allDone();
+        }
       } catch (err) {
         errors += 1;
         logError(err);
@@ -67,6 +77,22 @@ export async function runCycles(ctx: RunContext, contended: boolean): Promise<Wo
     }
   });
 
+  if (ctx.opts.cycles > 0) {
+    const t0 = now();
+    measuring = true;
+    await cyclesDone;
+    await Promise.all(loops);
+    await closeClients(clients);
+    const ms = now() - t0;
+    ctx.progress(`${ctx.opts.cycles} cycles in ${Math.round(ms)} ms`);
+    return {
+      workload: contended ? 'contention' : 'locks',
+      workers,
+      cycles: ctx.opts.cycles,
+      ms: Math.round(ms),
+      errors,
+    };
+  }
   ctx.progress(`${workers} workers on ${clientCount} clients: warming up ${warmupMs} ms`);
   await sleep(warmupMs);
   const windows: Window[] = [];

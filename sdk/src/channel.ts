@@ -27,6 +27,21 @@ export const PRIORITY_RESERVED_SLOTS = 16;
 export const UNAVAILABLE_BEFORE_ROTATE = 3;
 /** Leader hints from hellos followed in one reconnect before settling for the node at hand. */
 export const MAX_HINT_HOPS = 2;
+/**
+ * An endpoint that refused a connection, or whose connection just dropped, is "suspect" this
+ * long: it is tried last, and a hint naming it is not followed. After a leader dies, its
+ * followers keep naming it until their election timeout: following them back to the dead node,
+ * with a growing backoff each time, kept clients away for seconds after a new leader was up.
+ */
+export const SUSPECT_MS = 1_000;
+/**
+ * While the node at hand cannot name a live leader (NOT_LEADER pointing at a suspect endpoint,
+ * or UNAVAILABLE), retries are spaced at most this much: an election is probably under way, and
+ * the new leader should be found within this of its first heartbeat.
+ */
+export const ELECTION_RETRY_MAX_MS = 50;
+/** Retries of one call spaced by ELECTION_RETRY_MAX_MS at most, before the usual backoff resumes (~1 s). */
+export const ELECTION_RETRIES = 20;
 
 /** Hello errors that no other node would answer differently: connect() gives up on them. */
 const FATAL_HELLO_CODES: ReadonlySet<string> = new Set([
@@ -63,6 +78,10 @@ export class Channel {
   private failures = 0;
   private cursor = 0;
   private preferredUrl: string | null = null;
+  /** Endpoint URL → monotonic time until which it is suspect (SUSPECT_MS). */
+  private readonly suspects = new Map<string, number>();
+  /** Connections this side left after a streak of UNAVAILABLE answers (their node is alive). */
+  private readonly movedAway = new WeakSet<Connection>();
   private closed = false;
   private lastError: BatonError | null = null;
   private sleepTimer: ReturnType<typeof setTimeout> | null = null;
@@ -276,27 +295,36 @@ export class Channel {
         return;
       }
       if (error.code === 'NOT_LEADER') {
-        this.followLeader(attempt.conn, error.leaderHint);
-        this.enqueue(call);
+        const hint = normalizeHint(error.leaderHint);
+        if (hint === undefined || !this.isSuspect(hint)) {
+          this.followLeader(attempt.conn, error.leaderHint);
+          this.enqueue(call);
+          return;
+        }
+        // it names a leader that just went away: stay, and ask again until it knows the new one
+        this.retryLater(call, ELECTION_RETRY_MAX_MS);
         return;
       }
       attempt.conn.unavailableStreak += 1;
       if (attempt.conn.unavailableStreak >= UNAVAILABLE_BEFORE_ROTATE) {
         // this node has known no leader (or no lease) for a while: maybe it is the one cut off
+        // (not a suspect: it may well be the next leader)
         this.failures += 1;
+        this.movedAway.add(attempt.conn);
         attempt.conn.shutdown(
           new BatonError('UNAVAILABLE', `${attempt.conn.url}: unavailable ${UNAVAILABLE_BEFORE_ROTATE} times in a row`),
         );
       }
-      this.retryLater(call);
+      this.retryLater(call, ELECTION_RETRY_MAX_MS);
       return;
     }
     this.settle(call, error);
   }
 
-  private retryLater(call: AnyCall): void {
+  private retryLater(call: AnyCall, capMs = Number.POSITIVE_INFINITY): void {
     call.state = 'delayed';
-    const delayMs = backoffDelayMs(this.options.reconnectBackoff, call.retries, this.options.random);
+    const stepMs = backoffDelayMs(this.options.reconnectBackoff, call.retries, this.options.random);
+    const delayMs = call.retries < ELECTION_RETRIES ? Math.min(capMs, stepMs) : stepMs;
     call.retries += 1;
     call.retryTimer = setTimeout(() => {
       call.retryTimer = null;
@@ -380,12 +408,12 @@ export class Channel {
     let hintHops = 0;
     while (!this.closed) {
       let url: string;
-      if (this.preferredUrl !== null) {
+      if (this.preferredUrl !== null && !this.isSuspect(this.preferredUrl)) {
         url = this.preferredUrl;
         this.preferredUrl = null;
       } else {
-        url = endpoints[this.cursor % endpoints.length]!;
-        this.cursor = (this.cursor + 1) % endpoints.length;
+        this.preferredUrl = null;
+        url = this.nextEndpoint();
       }
       if (this.failures >= endpoints.length) {
         await this.sleep(
@@ -403,6 +431,7 @@ export class Channel {
         const error = err instanceof BatonError ? err : new BatonError('UNAVAILABLE', String(err), { cause: err });
         this.lastError = error;
         this.failures += 1;
+        this.suspect(url);
         if (!this.everConnected && FATAL_HELLO_CODES.has(error.code)) this.rejectFirst(error);
         continue;
       }
@@ -411,7 +440,7 @@ export class Channel {
         return;
       }
       const hint = normalizeHint(conn.hello.leaderHint);
-      if (hint !== undefined && hint !== url && hintHops < MAX_HINT_HOPS) {
+      if (hint !== undefined && hint !== url && hintHops < MAX_HINT_HOPS && !this.isSuspect(hint)) {
         hintHops += 1;
         this.preferredUrl = hint;
         conn.shutdown(new BatonError('NOT_LEADER', `${url} is not the leader; following ${hint}`), true);
@@ -435,8 +464,36 @@ export class Channel {
   private onConnectionClosed(conn: Connection, reason: BatonError): void {
     if (this.conn !== conn) return;
     this.conn = null;
+    // closed by the far end or the network (not by a redirect or a stuck-node check): a node that
+    // just died keeps being named by its followers for a while
+    if (reason.code === 'UNAVAILABLE' && !this.movedAway.has(conn)) this.suspect(conn.url);
     this.lastError = reason;
     this.ensureLoop();
+  }
+
+  private suspect(url: string): void {
+    this.suspects.set(url, this.options.clock.now() + SUSPECT_MS);
+  }
+
+  private isSuspect(url: string): boolean {
+    const until = this.suspects.get(url);
+    if (until === undefined) return false;
+    if (until > this.options.clock.now()) return true;
+    this.suspects.delete(url);
+    return false;
+  }
+
+  /** The next endpoint in turn, passing over suspect ones unless every one is. */
+  private nextEndpoint(): string {
+    const endpoints = this.options.endpoints;
+    for (let i = 0; i < endpoints.length; i++) {
+      const url = endpoints[this.cursor % endpoints.length]!;
+      this.cursor = (this.cursor + 1) % endpoints.length;
+      if (!this.isSuspect(url)) return url;
+    }
+    const url = endpoints[this.cursor % endpoints.length]!;
+    this.cursor = (this.cursor + 1) % endpoints.length;
+    return url;
   }
 
   private dispatchEvent(event: ClientEvent, from: Connection): void {

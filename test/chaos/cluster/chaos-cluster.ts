@@ -9,6 +9,7 @@ import { createWriteStream, mkdirSync, mkdtempSync, rmSync, type WriteStream } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HOST, ServerProcess } from '../../cluster/harness.js';
+import { monotonicMs } from '../clock.js';
 import { ProxyMesh } from '../net/proxy-mesh.js';
 import { reservePort } from './ports.js';
 import { fetchStatus, type NodeStatusView } from './status.js';
@@ -49,6 +50,8 @@ export class ChaosCluster {
   /** Nodes the harness is stopping on purpose: their exit is expected. */
   private readonly stopping = new Set<string>();
   private readonly portRetries = new Map<string, number>();
+  /** When each node's current process logged that it started (monotonicMs), once it has. */
+  private readonly bootedAt = new Map<string, number>();
   private shuttingDown = false;
   readonly unexpectedExits: UnexpectedExit[] = [];
   /** Restarts that had to wait for a port another process held. */
@@ -196,6 +199,14 @@ export class ChaosCluster {
     if (!keepData) rmSync(this.root, { recursive: true, force: true });
   }
 
+  /**
+   * When the node's current process said "baton node started" (monotonicMs): its boot and storage
+   * recovery are done and it serves. Null while it is still booting or down.
+   */
+  bootedAtMs(name: string): number | null {
+    return this.bootedAt.get(name) ?? null;
+  }
+
   get dataRoot(): string {
     return this.root;
   }
@@ -209,7 +220,15 @@ export class ChaosCluster {
     }
     const out = log;
     out.write(`--- ${new Date().toISOString()} start pid ${node.proc?.pid}\n`);
-    node.proc?.stdout?.on('data', (c: Buffer) => out.write(c));
+    this.bootedAt.delete(node.name);
+    let tail = '';
+    node.proc?.stdout?.on('data', (c: Buffer) => {
+      out.write(c);
+      if (this.bootedAt.has(node.name)) return;
+      // a short tail: the line may be split across chunks
+      tail = (tail + c.toString('utf8')).slice(-512);
+      if (tail.includes('"msg":"baton node started"')) this.bootedAt.set(node.name, monotonicMs());
+    });
     node.proc?.stderr?.on('data', (c: Buffer) => out.write(c));
     node.proc?.on('exit', (code, signal) => {
       out.write(`--- exit code ${code} signal ${signal}\n`);

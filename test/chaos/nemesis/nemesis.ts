@@ -9,7 +9,7 @@
  * depend on what happened before it.
  */
 import { SimRng } from '../../sim/rng.js';
-import { sleep } from '../clock.js';
+import { monotonicMs, sleep } from '../clock.js';
 import type { HistoryRecord } from '../worker/protocol.js';
 import { type FaultContext, type FaultKind, faultDurationMs, injectFault } from './fault-kinds.js';
 import type { Probe } from './probe.js';
@@ -27,6 +27,12 @@ export interface FaultRecord {
   recoveryMs: number | null;
   /** From heal to every running node naming the same leader; null: never within the give-up time. */
   convergedMs: number | null;
+  /**
+   * For faults that restart nodes: from heal until the last restarted process said it started
+   * (process boot + storage recovery, which a starved machine stretches); null for other faults or
+   * when a node never said so. The recovery bound applies to the time after it.
+   */
+  bootMs: number | null;
 }
 
 export interface NemesisOptions {
@@ -164,6 +170,7 @@ export class Nemesis {
         healMs: null,
         recoveryMs: null,
         convergedMs: null,
+        bootMs: null,
       };
       this.faults.push(rec);
       const active = await injectFault(kind, this.ctx, faultRng);
@@ -175,11 +182,17 @@ export class Nemesis {
     await sleep(holdMs);
     for (const { heal } of [...started].reverse()) await heal();
     const healMs = this.now();
+    const healMonoMs = monotonicMs();
     const { servingMs: recoveryMs, convergedMs } = await this.probe.waitRecovered(this.options.giveUpMs);
+    const bootMs = this.bootTime(
+      started.map((s) => s.rec),
+      healMonoMs,
+    );
     for (const { rec } of started) {
       rec.healMs = healMs;
       rec.recoveryMs = recoveryMs;
       rec.convergedMs = convergedMs;
+      rec.bootMs = bootMs;
     }
     if (convergedMs === null) {
       // stuck: heal everything by force so the run can go on (the check reports it)
@@ -190,11 +203,24 @@ export class Nemesis {
     }
     for (const { rec } of started) {
       this.options.log(
-        `${(rec.startMs / 1000).toFixed(1)}s fault #${rec.index} ${rec.kind}: ${rec.detail}, ${rec.plannedMs} ms; after the heal serving again in ${ms(recoveryMs)}, all nodes agree on the leader in ${ms(convergedMs)}`,
+        `${(rec.startMs / 1000).toFixed(1)}s fault #${rec.index} ${rec.kind}: ${rec.detail}, ${rec.plannedMs} ms; after the heal ${bootMs === null ? '' : `nodes booted in ${ms(bootMs)}, `}serving again in ${ms(recoveryMs)}, all nodes agree on the leader in ${ms(convergedMs)}`,
       );
     }
     if (kinds.some((k) => READ_BACK_AFTER.has(k))) await this.probe.readAll(this.options.names, 'probe', this.record);
     await sleep(this.rng.nextInt(this.options.quietMinMs, this.options.quietMaxMs + 1));
+  }
+
+  /** Heal → the last node this fault restarted said it started; null if it restarted none (or one never did). */
+  private bootTime(recs: readonly FaultRecord[], healMonoMs: number): number | null {
+    const restarted = recs.filter((r) => READ_BACK_AFTER.has(r.kind)).flatMap((r) => r.targets);
+    if (restarted.length === 0) return null;
+    let lastMs = healMonoMs;
+    for (const name of restarted) {
+      const at = this.ctx.cluster.bootedAtMs(name);
+      if (at === null) return null;
+      lastMs = Math.max(lastMs, at);
+    }
+    return lastMs - healMonoMs;
   }
 }
 

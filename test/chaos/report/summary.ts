@@ -48,10 +48,14 @@ export function formatSummary(data: RunData, checked: CheckedRun, replayCommand:
   );
   out.push('');
 
-  const byKind = new Map<string, { n: number; maxMs: number; maxConvergedMs: number; never: number }>();
+  const byKind = new Map<
+    string,
+    { n: number; maxBootMs: number | null; maxMs: number; maxConvergedMs: number; never: number }
+  >();
   for (const f of data.faults) {
-    const row = byKind.get(f.kind) ?? { n: 0, maxMs: 0, maxConvergedMs: 0, never: 0 };
+    const row = byKind.get(f.kind) ?? { n: 0, maxBootMs: null, maxMs: 0, maxConvergedMs: 0, never: 0 };
     row.n++;
+    if (f.bootMs !== null) row.maxBootMs = Math.max(row.maxBootMs ?? 0, f.bootMs);
     if (f.recoveryMs === null || f.convergedMs === null) row.never++;
     row.maxMs = Math.max(row.maxMs, f.recoveryMs ?? 0);
     row.maxConvergedMs = Math.max(row.maxConvergedMs, f.convergedMs ?? 0);
@@ -59,10 +63,17 @@ export function formatSummary(data: RunData, checked: CheckedRun, replayCommand:
   }
   out.push(
     table(
-      ['fault', 'injected', 'max ms to serve', 'max ms to converge', 'not recovered'],
+      ['fault', 'injected', 'max ms to boot', 'max ms to serve', 'max ms to converge', 'not recovered'],
       [...byKind]
         .sort(([a], [b]) => a.localeCompare(b))
-        .map(([k, r]) => [k, r.n, Math.round(r.maxMs), Math.round(r.maxConvergedMs), r.never]),
+        .map(([k, r]) => [
+          k,
+          r.n,
+          r.maxBootMs === null ? '-' : Math.round(r.maxBootMs),
+          Math.round(r.maxMs),
+          Math.round(r.maxConvergedMs),
+          r.never,
+        ]),
     ),
   );
   out.push(

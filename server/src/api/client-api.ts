@@ -26,7 +26,7 @@ import type { Member } from '../node/members.js';
 import { NodeError } from '../node/raft-node.js';
 import { ClientConnection, type ConnectionHost } from './connection.js';
 import { ApiError } from './errors.js';
-import { PendingWait, WaitRegistry } from './waits.js';
+import { PendingWait, type WaitOutcome, WaitRegistry } from './waits.js';
 
 export interface ClientApiOptions {
   readonly coordinator: Coordinator;
@@ -269,8 +269,9 @@ export class ClientApi implements ConnectionHost {
   }
 
   /**
-   * Waits for the grant; on timeout proposes cancelWait (which also releases a hold granted in
-   * the meantime, so no client is left holding a lock it does not know about) and answers TIMEOUT.
+   * Waits for the grant; on timeout proposes cancelWait and answers TIMEOUT. A grant that applies
+   * before that cancel does is the answer, even past the timeout: the state machine keeps it (a
+   * cancel never revokes a grant), so answering TIMEOUT would leave a hold no client knows of.
    */
   private awaitGrant(
     conn: ClientConnection,
@@ -287,7 +288,7 @@ export class ClientApi implements ConnectionHost {
       }, timeoutMs ?? LIMITS.maxWaitMs);
       w.onSettled((o) => {
         this.finishWait(conn, w);
-        if (o.kind === 'granted' && !timedOut) resolve(o.grant);
+        if (o.kind === 'granted') resolve(o.grant);
         else if (timedOut) reject(new ApiError('TIMEOUT', 'the wait timed out and was cancelled'));
         else if (o.kind === 'ended' && o.reason === 'cancelled')
           reject(new ApiError('CANCELLED', 'the wait was cancelled'));
@@ -300,8 +301,10 @@ export class ClientApi implements ConnectionHost {
     const w = conn.waits.get(requestId);
     if (w === undefined || w.settled !== null) return { cancelled: false } as ClientResult;
     await this.cancelWait(w);
+    // a grant that applied before the cancel answered the wait: not cancelled
+    const granted = outcomeOf(w)?.kind === 'granted';
     w.settle({ kind: 'ended', reason: 'cancelled' });
-    return { cancelled: true } as ClientResult;
+    return { cancelled: !granted } as ClientResult;
   }
 
   private async cancelWait(w: PendingWait): Promise<void> {
@@ -472,4 +475,9 @@ function describeResult(d: Describe, nowMs: number): ClientResult {
     })),
     lockDelayRemainingMs: d.lockDelayRemainingMs,
   } as unknown as ClientResult;
+}
+
+/** A wait's outcome read afresh (after an await, where the compiler still narrows the field). */
+function outcomeOf(w: PendingWait): WaitOutcome | null {
+  return w.settled;
 }

@@ -209,17 +209,15 @@ function killInside(ns: string): void {
 
 /** Removes namespaces and links of runs whose process is gone; returns their names. */
 function removeStaleLeftovers(): string[] {
-  const found = staleLeftovers(
-    runSync(['ip', 'netns', 'list']) ?? '',
-    runSync(['ip', '-o', 'link', 'show']) ?? '',
-    isAlive,
-  );
-  for (const ns of found.namespaces) {
+  const { namespaces } = staleLeftovers(runSync(['ip', 'netns', 'list']) ?? '', '', isAlive);
+  for (const ns of namespaces) {
     killInside(ns);
     runSync(['ip', 'netns', 'del', ns]);
   }
-  for (const link of found.links) runSync(['ip', 'link', 'del', link]);
-  return [...found.namespaces, ...found.links];
+  // listed after: deleting a namespace took its veths along; what is left is bridges (and strays)
+  const { links } = staleLeftovers('', runSync(['ip', '-o', 'link', 'show']) ?? '', isAlive);
+  for (const link of links) runSync(['ip', 'link', 'del', link]);
+  return [...namespaces, ...links];
 }
 
 function isAlive(pid: number): boolean {

@@ -18,6 +18,7 @@ import { Coordinator } from './coordinator.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Member } from './members.js';
 import type { NodeStorage } from './node-storage.js';
+import { storageTestHooks } from './test-hooks.js';
 
 export const SERVER_VERSION = '0.1.0';
 
@@ -44,7 +45,7 @@ export async function startServer(
   const self = config.members.find((m) => m.name === config.name);
   if (self === undefined) throw new Error(`node ${config.name} is not a member`);
 
-  const { storage, info } = await DiskStorage.open(config.dataDir);
+  const { storage, info } = await DiskStorage.open(config.dataDir, storageTestHooks(process.env, logger));
   logger.info({ dataDir: config.dataDir, ...summarize(info) }, 'storage recovered');
   await bootstrapIfEmpty(storage, config.members, logger);
 

@@ -43,6 +43,8 @@ export interface NemesisOptions {
   readonly giveUpMs: number;
   /** Names read back after a crash or restart. */
   readonly names: readonly string[];
+  /** Kinds left out of the plan (the cluster cannot inject them), with the reason. */
+  readonly leftOut: ReadonlyMap<FaultKind, string>;
   readonly log: (line: string) => void;
 }
 
@@ -64,6 +66,7 @@ const COMPOSABLE_FIRST: ReadonlySet<FaultKind> = new Set([
   'pause-leader',
   'pause-client',
   'partition-client',
+  'slow-disk',
 ]);
 /** Faults that may join another. */
 const COMPOSABLE_SECOND: readonly FaultKind[] = [
@@ -73,6 +76,7 @@ const COMPOSABLE_SECOND: readonly FaultKind[] = [
   'pause-node',
   'partition-halves',
   'one-way-leader',
+  'slow-disk',
 ];
 /** Faults that set peer links: two of them would overwrite each other's links. */
 const MESH_FAULTS: ReadonlySet<FaultKind> = new Set([
@@ -98,6 +102,7 @@ const LONG_RUN_WEIGHTS: Readonly<Record<FaultKind, number>> = {
   'pause-client': 3,
   'partition-client': 2,
   'transfer-leader': 2,
+  'slow-disk': 2,
 };
 
 export class Nemesis {
@@ -116,6 +121,7 @@ export class Nemesis {
   async runList(kinds: readonly FaultKind[], deadlineMs: number): Promise<void> {
     for (const kind of this.rng.shuffle(kinds)) {
       if (this.now() >= deadlineMs) return;
+      if (this.options.leftOut.has(kind)) continue;
       await this.one(kind);
     }
   }
@@ -125,7 +131,9 @@ export class Nemesis {
    * or a pause on top of another fault), as Jepsen composes its nemeses.
    */
   async runRandom(deadlineMs: number): Promise<void> {
-    const table = Object.entries(LONG_RUN_WEIGHTS) as [FaultKind, number][];
+    const table = (Object.entries(LONG_RUN_WEIGHTS) as [FaultKind, number][]).filter(
+      ([k]) => !this.options.leftOut.has(k),
+    );
     const total = table.reduce((s, [, w]) => s + w, 0);
     while (this.now() < deadlineMs) {
       let x = this.rng.nextInt(0, total);
@@ -139,7 +147,9 @@ export class Nemesis {
       }
       const kinds: FaultKind[] = [kind];
       if (COMPOSABLE_FIRST.has(kind) && this.rng.chance(COMPOSE_CHANCE)) {
-        const second = COMPOSABLE_SECOND.filter((k) => k !== kind && !(MESH_FAULTS.has(k) && MESH_FAULTS.has(kind)));
+        const second = COMPOSABLE_SECOND.filter(
+          (k) => k !== kind && !this.options.leftOut.has(k) && !(MESH_FAULTS.has(k) && MESH_FAULTS.has(kind)),
+        );
         if (second.length > 0) kinds.push(this.rng.pick(second));
       }
       await this.run(kinds);
@@ -196,7 +206,7 @@ export class Nemesis {
     }
     if (convergedMs === null) {
       // stuck: heal everything by force so the run can go on (the check reports it)
-      this.ctx.cluster.healAll();
+      await this.ctx.cluster.healAll();
       this.ctx.pool.resumeAll();
       for (const w of this.ctx.pool.workers) this.ctx.setClientBlocked(w.id, false);
       await this.probe.waitServing(this.options.giveUpMs);

@@ -10,6 +10,9 @@ export function formatSummary(data: RunData, checked: CheckedRun, replayCommand:
   const minutes = (data.durationMs / 60_000).toFixed(1);
   out.push(`Baton chaos run: seed ${data.seed}, ${data.nodes} nodes, ${minutes} min, session TTL ${data.ttlMs} ms`);
   out.push(`replay: ${replayCommand}`);
+  out.push(`network: ${data.network}`);
+  if (data.networkFallback !== null)
+    out.push(`  (netns mode was asked for but is unavailable: ${data.networkFallback})`);
   out.push('');
 
   const ops = new Map<string, { ok: number; fail: number; unknown: number }>();
@@ -91,7 +94,8 @@ export function formatSummary(data: RunData, checked: CheckedRun, replayCommand:
       `longest time without an acknowledged write (grant/release/resign/proclaim): ${Math.round(gap.ms)} ms, from ${Math.round(gap.fromMs)} ms`,
     );
   }
-  out.push('not injected: membership change (no server API yet), slow disk (no fsync delay hook)');
+  const leftOut = [...data.faultsLeftOut].map(([kind, why]) => `${kind} (${why})`);
+  out.push(`not injected: membership change (no server API yet)${leftOut.map((l) => `, ${l}`).join('')}`);
   if (data.portWaits > 0) out.push(`restarts that waited for a port held by another process: ${data.portWaits}`);
   out.push('');
 

@@ -12,7 +12,7 @@
 import { LIMITS } from '@baton/proto-schemas';
 import { loadTokenFile, TokenFileError, type TokenTable } from '../auth/token-file.js';
 import { type ClientLimits, DEFAULT_CLIENT_LIMITS } from '../limits/client-limits.js';
-import { loadTlsMaterial, type TlsMaterial } from '../tls/material.js';
+import { loadTlsMaterial, type TlsFiles, type TlsMaterial } from '../tls/material.js';
 import { ConfigError, parseHostPort, parseIntValue } from './config-error.js';
 import { clientUrlFor, type Member } from './members.js';
 
@@ -84,82 +84,69 @@ export function parseSecurityConfig(
   members: readonly Member[],
   nowMs: number,
 ): SecurityConfig {
-  const clientTls = clientTlsMaterial(get, nowMs);
-  const peerTls = peerTlsMaterial(get, nowMs);
+  // the cheap, structural checks first; the files are read once the flags make sense together
+  const clientFiles = clientTlsFiles(get);
+  const peerFiles = peerTlsFiles(get);
   const peerListenText = get('peer-listen');
   const peerListen = peerListenText === undefined ? null : parseHostPort(peerListenText, 'peer-listen');
-  if ((clientTls !== null || peerTls !== null) && peerListen === null) {
+  if ((clientFiles !== null || peerFiles !== null) && peerListen === null) {
     throw new ConfigError(
       'peer-listen',
       'required with TLS: clients (--listen) and peers (--peer-listen) get separate listeners, each with its own certificates',
     );
   }
+  checkUrls(members, clientFiles !== null, peerFiles !== null, peerListen !== null);
+  const authTokensFile = get('auth-tokens') ?? null;
+  const limit = (flag: SecurityFlag, fallback: number, min: number, max: number): number =>
+    parseIntValue(get(flag), flag, fallback, min, max);
+  const defaults = DEFAULT_CLIENT_LIMITS;
+  return {
+    clientTls:
+      clientFiles === null
+        ? null
+        : loadTlsMaterial(clientFiles, { cert: 'tls-cert', key: 'tls-key', ca: 'tls-ca' }, nowMs),
+    peerTls: peerFiles === null ? null : peerTlsMaterial(peerFiles, nowMs),
+    peerListen,
+    authTokensFile,
+    authTokens: authTokensFile === null ? null : readTokenFile(authTokensFile),
+    clientLimits: {
+      requestsPerSecondPerConnection: limit('rate-limit', defaults.requestsPerSecondPerConnection, 0, 10_000_000),
+      requestsPerSecondPerIdentity: limit('identity-rate-limit', defaults.requestsPerSecondPerIdentity, 0, 10_000_000),
+      maxConnectionsPerAddress: limit('max-connections-per-address', defaults.maxConnectionsPerAddress, 1, 1_000_000),
+      maxSessionsPerIdentity: limit(
+        'max-sessions-per-identity',
+        defaults.maxSessionsPerIdentity,
+        1,
+        LIMITS.maxSessions,
+      ),
+      maxWaitsPerIdentity: limit('max-waits-per-identity', defaults.maxWaitsPerIdentity, 1, 1_000_000),
+    },
+  };
+}
+
+/** Peer and client URLs that fit the listeners: a wrong scheme would only show as failed connections later. */
+function checkUrls(members: readonly Member[], clientTls: boolean, peerTls: boolean, peerListen: boolean): void {
   for (const m of members) {
     const https = m.peerUrl.startsWith('https:');
-    if (peerTls !== null && !https) {
+    if (peerTls && !https) {
       throw new ConfigError('peers', `${m.name}: with --peer-tls-* every peer URL must be https://`);
     }
-    if (peerTls === null && https) {
+    if (!peerTls && https) {
       throw new ConfigError(
         'peers',
         `${m.name}: an https:// peer URL needs --peer-tls-cert, --peer-tls-key and --peer-tls-ca`,
       );
     }
-    if (peerListen !== null && m.clientUrl === clientUrlFor(m.peerUrl)) {
+    if (peerListen && m.clientUrl === clientUrlFor(m.peerUrl)) {
       throw new ConfigError(
         'client-urls',
-        `with --peer-listen, name every member's client URL (${m.name}=${clientTls === null ? 'ws' : 'wss'}://host:port/v1/client)`,
+        `with --peer-listen, name every member's client URL (${m.name}=${clientTls ? 'wss' : 'ws'}://host:port/v1/client)`,
       );
     }
-    if (clientTls !== null && !m.clientUrl.startsWith('wss:')) {
+    if (clientTls && !m.clientUrl.startsWith('wss:')) {
       throw new ConfigError('client-urls', `${m.name}: with --tls-cert every client URL must be wss://`);
     }
   }
-  const authTokensFile = get('auth-tokens') ?? null;
-  return {
-    clientTls,
-    peerTls,
-    peerListen,
-    authTokensFile,
-    authTokens: authTokensFile === null ? null : readTokenFile(authTokensFile),
-    clientLimits: {
-      requestsPerSecondPerConnection: parseIntValue(
-        get('rate-limit'),
-        'rate-limit',
-        DEFAULT_CLIENT_LIMITS.requestsPerSecondPerConnection,
-        0,
-        10_000_000,
-      ),
-      requestsPerSecondPerIdentity: parseIntValue(
-        get('identity-rate-limit'),
-        'identity-rate-limit',
-        DEFAULT_CLIENT_LIMITS.requestsPerSecondPerIdentity,
-        0,
-        10_000_000,
-      ),
-      maxConnectionsPerAddress: parseIntValue(
-        get('max-connections-per-address'),
-        'max-connections-per-address',
-        DEFAULT_CLIENT_LIMITS.maxConnectionsPerAddress,
-        1,
-        1_000_000,
-      ),
-      maxSessionsPerIdentity: parseIntValue(
-        get('max-sessions-per-identity'),
-        'max-sessions-per-identity',
-        DEFAULT_CLIENT_LIMITS.maxSessionsPerIdentity,
-        1,
-        LIMITS.maxSessions,
-      ),
-      maxWaitsPerIdentity: parseIntValue(
-        get('max-waits-per-identity'),
-        'max-waits-per-identity',
-        DEFAULT_CLIENT_LIMITS.maxWaitsPerIdentity,
-        1,
-        1_000_000,
-      ),
-    },
-  };
 }
 
 /** Reads the token file for start-up or a reload. Throws ConfigError naming the file's key at fault. */
@@ -172,36 +159,36 @@ export function readTokenFile(path: string): TokenTable {
   }
 }
 
-function clientTlsMaterial(get: (flag: SecurityFlag) => string | undefined, nowMs: number): TlsMaterial | null {
+function clientTlsFiles(get: (flag: SecurityFlag) => string | undefined): TlsFiles | null {
   const cert = get('tls-cert');
   const key = get('tls-key');
   const ca = get('tls-ca');
   if (cert === undefined && key === undefined) {
-    if (ca !== undefined)
+    if (ca !== undefined) {
       throw new ConfigError('tls-ca', 'needs --tls-cert and --tls-key (client certificates need TLS)');
+    }
     return null;
   }
   if (cert === undefined) throw new ConfigError('tls-cert', 'required with --tls-key');
   if (key === undefined) throw new ConfigError('tls-key', 'required with --tls-cert');
-  return loadTlsMaterial({ cert, key, ca }, { cert: 'tls-cert', key: 'tls-key', ca: 'tls-ca' }, nowMs);
+  return { cert, key, ca };
 }
 
-function peerTlsMaterial(get: (flag: SecurityFlag) => string | undefined, nowMs: number): PeerTlsMaterial | null {
-  const files = { cert: get('peer-tls-cert'), key: get('peer-tls-key'), ca: get('peer-tls-ca') };
-  const given = Object.values(files).filter((v) => v !== undefined).length;
-  if (given === 0) return null;
-  for (const part of ['cert', 'key', 'ca'] as const) {
-    if (files[part] === undefined) {
-      throw new ConfigError(
-        `peer-tls-${part}`,
-        'peer TLS is mutual: give --peer-tls-cert, --peer-tls-key and --peer-tls-ca',
-      );
-    }
-  }
-  const material = loadTlsMaterial(
-    { cert: files.cert as string, key: files.key as string, ca: files.ca },
-    { cert: 'peer-tls-cert', key: 'peer-tls-key', ca: 'peer-tls-ca' },
-    nowMs,
-  );
-  return { ...material, ca: material.ca as Buffer };
+type PeerTlsFiles = TlsFiles & { readonly ca: string };
+
+function peerTlsFiles(get: (flag: SecurityFlag) => string | undefined): PeerTlsFiles | null {
+  const cert = get('peer-tls-cert');
+  const key = get('peer-tls-key');
+  const ca = get('peer-tls-ca');
+  if (cert === undefined && key === undefined && ca === undefined) return null;
+  const mutual = 'peer TLS is mutual: give --peer-tls-cert, --peer-tls-key and --peer-tls-ca';
+  if (cert === undefined) throw new ConfigError('peer-tls-cert', mutual);
+  if (key === undefined) throw new ConfigError('peer-tls-key', mutual);
+  if (ca === undefined) throw new ConfigError('peer-tls-ca', mutual);
+  return { cert, key, ca };
+}
+
+function peerTlsMaterial(files: PeerTlsFiles, nowMs: number): PeerTlsMaterial {
+  const material = loadTlsMaterial(files, { cert: 'peer-tls-cert', key: 'peer-tls-key', ca: 'peer-tls-ca' }, nowMs);
+  return { ...material, ca: material.ca ?? Buffer.alloc(0) };
 }

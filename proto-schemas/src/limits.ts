@@ -68,6 +68,8 @@ export const LIMITS = Object.freeze({
   maxGrantsPerToken: 256,
   /** A bearer token shorter than this is refused in the token file: it could be guessed. */
   minAuthTokenBytes: 16,
+  /** Hellos refused UNAUTHENTICATED on one connection before the node closes it (slows guessing). */
+  maxFailedHellosPerConnection: 3,
 });
 
 export type Limits = typeof LIMITS;

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { type ClientRequest, parseClientFrame } from '@baton/proto-schemas';
+import { type ClientRequest, LIMITS, parseClientFrame } from '@baton/proto-schemas';
 import { describe, expect, it } from 'vitest';
 import { parseTokenFile } from '../auth/token-file.js';
 import { TokenStore } from '../auth/token-store.js';
@@ -26,8 +26,17 @@ function tokens(): TokenStore {
   );
 }
 
-function fakeConnection(remote = '127.0.0.1:5000'): ClientConnection {
-  return { remote, sessions: new Set<number>(), waits: new Map() } as unknown as ClientConnection;
+function fakeConnection(remote = '127.0.0.1:5000'): ClientConnection & { closedWith: number | null } {
+  const conn = {
+    remote,
+    sessions: new Set<number>(),
+    waits: new Map(),
+    closedWith: null as number | null,
+    close(code: number) {
+      conn.closedWith = code;
+    },
+  };
+  return conn as unknown as ClientConnection & { closedWith: number | null };
 }
 
 function request(fields: Record<string, unknown>): ClientRequest {
@@ -67,6 +76,21 @@ describe('ClientGate: authentication and permissions', () => {
     expect(codeOf(() => g.authorize(c, request({ type: 'status' })))).toBe('UNAUTHENTICATED');
     expect(codeOf(() => g.authenticate(c, JOBS))).toBeNull();
     expect(g.identity(c)?.name).toBe('jobs');
+  });
+
+  it('closes a connection after repeated failed hellos, once the last answer is out', async () => {
+    const { g } = gate();
+    const c = fakeConnection();
+    g.opened(c);
+    for (let i = 1; i < LIMITS.maxFailedHellosPerConnection; i++) {
+      expect(codeOf(() => g.authenticate(c, `guess-${i}-0123456789abcdef`))).toBe('UNAUTHENTICATED');
+    }
+    await new Promise((r) => setImmediate(r));
+    expect(c.closedWith).toBeNull();
+    expect(codeOf(() => g.authenticate(c, 'last-guess-0123456789abcdef'))).toBe('UNAUTHENTICATED');
+    expect(c.closedWith).toBeNull();
+    await new Promise((r) => setImmediate(r));
+    expect(c.closedWith).toBe(1008);
   });
 
   it('checks each request against the table and the request name', () => {

@@ -11,7 +11,7 @@
  *
  * Tokens never reach a log line: only the identity's name is logged.
  */
-import type { ClientRequest } from '@baton/proto-schemas';
+import { type ClientRequest, LIMITS } from '@baton/proto-schemas';
 import { type Identity, isAllowed, requestName, requirementOf } from '../auth/permissions.js';
 import type { Credential, TokenStore } from '../auth/token-store.js';
 import { BURST_SECONDS, type ClientLimits } from '../limits/client-limits.js';
@@ -38,6 +38,7 @@ export interface RateRefusal {
 interface ConnectionState {
   readonly bucket: TokenBucket | null;
   credential: Credential | null;
+  failedHellos: number;
 }
 
 interface IdentityState {
@@ -80,7 +81,7 @@ export class ClientGate {
 
   opened(conn: ClientConnection): void {
     const rate = this.opts.limits.requestsPerSecondPerConnection;
-    this.connections.set(conn, { bucket: this.bucket(rate), credential: null });
+    this.connections.set(conn, { bucket: this.bucket(rate), credential: null, failedHellos: 0 });
   }
 
   closed(conn: ClientConnection): void {
@@ -123,6 +124,12 @@ export class ClientGate {
     const outcome = store.authenticate(token, this.wallMs());
     if (!outcome.ok) {
       this.opts.logger.warn({ remote: conn.remote, reason: outcome.message }, 'client authentication failed');
+      state.failedHellos += 1;
+      if (state.failedHellos >= LIMITS.maxFailedHellosPerConnection) {
+        // after the answer (sent from a promise continuation, which runs before this): each
+        // further guess then costs a new connection, which the per-address cap also bounds
+        setImmediate(() => conn.close(1008, 'too many failed authentications'));
+      }
       throw new ApiError('UNAUTHENTICATED', outcome.message);
     }
     this.setCredential(conn, state, outcome.credential);

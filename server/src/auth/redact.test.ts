@@ -16,6 +16,7 @@ describe('log redaction', () => {
       logger.info({ request: { type: 'hello', token: 'bearer-secret-2' } }, 'nested');
       logger.info({ req: { headers: { authorization: 'Bearer bearer-secret-3' } } }, 'header');
       logger.info({ config: { peerSecret: 'bearer-secret-4' } }, 'config');
+      logger.info({ peerSecret: false, token: null }, 'flags');
       logger.info({ grant: { name: 'jobs/a', token: 42 } }, 'a fencing token');
       // the destination writes asynchronously: wait (bounded) for the last line to land
       let text = '';
@@ -27,6 +28,7 @@ describe('log redaction', () => {
       expect(text).not.toMatch(/bearer-secret/);
       expect(text.split(REDACTED).length - 1).toBe(4);
       expect(text).toContain('"token":42');
+      expect(text).toContain('"peerSecret":false,"token":null');
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

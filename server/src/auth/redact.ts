@@ -18,5 +18,7 @@ export const LOG_REDACTION = Object.freeze({
     'secret',
     '*.secret',
   ],
-  censor: (value: unknown): unknown => (typeof value === 'number' ? value : REDACTED),
+  // numbers (fencing tokens), booleans and null say nothing secret; anything else is censored
+  censor: (value: unknown): unknown =>
+    value === null || typeof value === 'number' || typeof value === 'boolean' ? value : REDACTED,
 });

@@ -69,7 +69,7 @@ export function logSecurityPosture(config: ServerConfig, logger: Logger): void {
   }
   if (security.peerTls === null && config.peerSecret === null && config.members.length > 1 && !dev) {
     logger.warn(
-      { peerTls: false, peerSecret: false },
+      { peerTls: false, peerSecretSet: false },
       'peers are not authenticated: give --peer-tls-cert/--peer-tls-key/--peer-tls-ca or --peer-secret',
     );
   }

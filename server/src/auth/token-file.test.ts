@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { keyPath, parseTokenFile, TokenFileError, tokenDigest } from './token-file.js';
+import { keyPath } from '../node/config-error.js';
+import { parseTokenFile, TokenFileError, tokenDigest } from './token-file.js';
 
 const TOKEN = 'cron-token-0123456789abcdef';
 

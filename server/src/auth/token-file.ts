@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { LIMITS, utf8ByteLength } from '@baton/proto-schemas';
 import { z } from 'zod';
+import { keyPath } from '../node/config-error.js';
 import { type Grant, type Identity, PERMISSIONS, type Permission } from './permissions.js';
 
 export class TokenFileError extends Error {
@@ -146,15 +147,4 @@ export function loadTokenFile(path: string): TokenTable {
     throw new TokenFileError('file', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
   return parseTokenFile(text);
-}
-
-/** `tokens[2].permissions["jobs/"]`: a zod issue path as a reader would write it. */
-export function keyPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const part of path) {
-    if (typeof part === 'number') out += `[${part}]`;
-    else if (typeof part === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(part)) out += out === '' ? part : `.${part}`;
-    else out += `[${JSON.stringify(String(part))}]`;
-  }
-  return out === '' ? '(top level)' : out;
 }

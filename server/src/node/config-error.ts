@@ -40,3 +40,14 @@ export function parseIntValue(
   }
   return n;
 }
+
+/** `tokens[2].permissions["jobs/"]`: a zod issue path (config file, token file) as a reader would write it. */
+export function keyPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const part of path) {
+    if (typeof part === 'number') out += `[${part}]`;
+    else if (typeof part === 'string' && /^[A-Za-z_][A-Za-z0-9_]*$/.test(part)) out += out === '' ? part : `.${part}`;
+    else out += `[${JSON.stringify(String(part))}]`;
+  }
+  return out === '' ? '(top level)' : out;
+}

@@ -9,8 +9,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { keyPath } from '../auth/token-file.js';
-import { ConfigError, parseHostPort } from './config-error.js';
+import { ConfigError, keyPath, parseHostPort } from './config-error.js';
 import { isValidNodeName, type Member, MembersError, parseMembers } from './members.js';
 import { parseSecurityConfig, SECURITY_FLAGS, SECURITY_USAGE, type SecurityConfig } from './security-config.js';
 

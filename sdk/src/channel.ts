@@ -287,12 +287,22 @@ export class Channel {
       this.retryLater(call);
       return;
     }
+    if (error.code === 'RESOURCE_EXHAUSTED' && error.retryAfterMs !== undefined && spec.pinned === undefined) {
+      // a server rate limit: the request was refused before it was handled, so sending it again
+      // (same seq) once the hint has passed is safe; the call's deadline still bounds the wait
+      this.lastError = error;
+      this.retryLater(call, error.retryAfterMs);
+      return;
+    }
     this.settle(call, error);
   }
 
-  private retryLater(call: AnyCall): void {
+  private retryLater(call: AnyCall, atLeastMs = 0): void {
     call.state = 'delayed';
-    const delayMs = backoffDelayMs(this.options.reconnectBackoff, call.retries, this.options.random);
+    const delayMs = Math.max(
+      atLeastMs,
+      backoffDelayMs(this.options.reconnectBackoff, call.retries, this.options.random),
+    );
     call.retries += 1;
     call.retryTimer = setTimeout(() => {
       call.retryTimer = null;

@@ -5,6 +5,9 @@ const GLOBAL = `Global options (any command):
   --endpoints <urls>   comma-separated ws:// or wss:// node URLs (or BATON_ENDPOINTS);
                        default ws://127.0.0.1:7001,ws://127.0.0.1:7002,ws://127.0.0.1:7003
   --token <token>      bearer token for the cluster (or BATON_TOKEN)
+  --ca <file>          PEM CA to trust for wss:// endpoints (or BATON_CA)
+  --cert <file>        PEM client certificate, with --key, when the cluster asks for one
+                       (or BATON_CERT, BATON_KEY)
   --json               machine-readable output (describe, status, elect without a command)
   -h, --help           this text; baton help <command> for one command
   --version            the CLI's version`;

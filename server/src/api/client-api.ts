@@ -19,6 +19,7 @@ import {
 } from '@baton/proto-schemas';
 import { WebSocketServer } from 'ws';
 import type { Command, CommandResult, Describe, FsmEvent } from '../fsm/index.js';
+import { DEFAULT_CLIENT_LIMITS } from '../limits/client-limits.js';
 import type { Clock } from '../node/clock.js';
 import type { Coordinator } from '../node/coordinator.js';
 import type { Logger } from '../node/logger.js';
@@ -26,6 +27,7 @@ import type { Member } from '../node/members.js';
 import { NodeError } from '../node/raft-node.js';
 import { ClientConnection, type ConnectionHost } from './connection.js';
 import { ApiError } from './errors.js';
+import { ClientGate } from './gate.js';
 import { PendingWait, type WaitOutcome, WaitRegistry } from './waits.js';
 
 export interface ClientApiOptions {
@@ -37,6 +39,8 @@ export interface ClientApiOptions {
   readonly logger: Logger;
   /** A write not applied within this time is answered UNAVAILABLE (outcome unknown: retry, same seq). */
   readonly writeTimeoutMs?: number;
+  /** Authentication, permissions and per-client limits; default: auth off, default limits. */
+  readonly gate?: ClientGate;
 }
 
 const DEFAULT_WRITE_TIMEOUT_MS = 10_000;
@@ -52,9 +56,13 @@ export class ClientApi implements ConnectionHost {
   private readonly serverClientId: string;
   private serverSeq = 0;
   private readonly writeTimeoutMs: number;
+  private readonly gate: ClientGate;
 
   constructor(private readonly opts: ClientApiOptions) {
     this.logger = opts.logger;
+    this.gate =
+      opts.gate ??
+      new ClientGate({ tokens: null, limits: DEFAULT_CLIENT_LIMITS, clock: opts.clock, logger: opts.logger });
     this.writeTimeoutMs = opts.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS;
     this.serverClientId = `~node:${opts.self.name}:${randomBytes(6).toString('hex')}`;
     // ws closes a connection whose frame exceeds maxPayload with 1009 (message too big)
@@ -63,10 +71,19 @@ export class ClientApi implements ConnectionHost {
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (!this.gate.admitSocket(req.socket.remoteAddress ?? '?', socket)) {
+      socket.end('HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nConnection: close\r\n\r\n');
+      return;
+    }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const conn = new ClientConnection(ws, this, `${req.socket.remoteAddress}:${req.socket.remotePort}`);
       this.connections.add(conn);
+      this.gate.opened(conn);
     });
+  }
+
+  admitFrame(conn: ClientConnection): { message: string; retryAfterMs: number } | null {
+    return this.gate.admitFrame(conn);
   }
 
   async close(): Promise<void> {
@@ -77,6 +94,7 @@ export class ClientApi implements ConnectionHost {
 
   closed(conn: ClientConnection): void {
     this.connections.delete(conn);
+    this.gate.closed(conn);
     for (const id of conn.sessions) if (this.owners.get(id) === conn) this.owners.delete(id);
     for (const w of conn.waits.values()) {
       this.waits.remove(w);
@@ -87,6 +105,11 @@ export class ClientApi implements ConnectionHost {
   }
 
   handle(conn: ClientConnection, r: ClientRequest): Promise<unknown> {
+    try {
+      this.gate.authorize(conn, r);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     switch (r.type) {
       case 'hello':
         return this.hello(conn, r);
@@ -165,6 +188,7 @@ export class ClientApi implements ConnectionHost {
     if (conn.clientId !== null && conn.clientId !== r.clientId) {
       throw new ApiError('INVALID_ARGUMENT', 'clientId cannot change on a connection', { field: 'clientId' });
     }
+    this.gate.authenticate(conn, r.token);
     conn.clientId = r.clientId;
     const leader = this.leaderMember();
     return {
@@ -179,6 +203,7 @@ export class ClientApi implements ConnectionHost {
     if (conn.sessions.size >= LIMITS.maxSessionsPerConnection) {
       throw new ApiError('RESOURCE_EXHAUSTED', `at most ${LIMITS.maxSessionsPerConnection} sessions per connection`);
     }
+    this.gate.checkSessionQuota(conn);
     const cmd: Command =
       r.label === undefined
         ? { op: 'openSession', ttlMs: r.ttlMs }
@@ -255,6 +280,7 @@ export class ClientApi implements ConnectionHost {
   }
 
   private startWait(conn: ClientConnection, requestId: string, sessionId: number, name: string, election: boolean) {
+    this.gate.checkWaitQuota(conn);
     const w = new PendingWait(requestId, sessionId, name, election);
     conn.waits.set(requestId, w);
     this.waits.add(w);

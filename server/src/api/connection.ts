@@ -24,6 +24,8 @@ export interface ConnectionHost {
   readonly logger: Logger;
   handle(conn: ClientConnection, request: ClientRequest): Promise<unknown>;
   closed(conn: ClientConnection): void;
+  /** Rate limits, checked on every frame (gate.ts): a refusal is answered RESOURCE_EXHAUSTED. */
+  admitFrame?(conn: ClientConnection): { readonly message: string; readonly retryAfterMs: number } | null;
 }
 
 export class ClientConnection {
@@ -73,6 +75,12 @@ export class ClientConnection {
         ? Buffer.concat(data as Buffer[]).toString('utf8')
         : Buffer.from(data as ArrayBuffer).toString('utf8');
     const parsed = parseClientFrame(text);
+    const refusal = this.host.admitFrame?.(this) ?? null;
+    if (refusal !== null) {
+      const id = parsed.ok ? parsed.request.id : parsed.id;
+      this.send(errorResponse(id, 'RESOURCE_EXHAUSTED', refusal.message, { retryAfterMs: refusal.retryAfterMs }));
+      return;
+    }
     if (!parsed.ok) {
       this.send(errorResponse(parsed.id, parsed.error.code, parsed.error.message, parsed.error));
       return;

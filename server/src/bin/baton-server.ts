@@ -1,7 +1,7 @@
 /**
  * `baton-server`: runs one node. Bad configuration prints one line naming the flag and exits 2;
  * a storage failure exits 1 (restart and recover from disk); SIGINT/SIGTERM shut down cleanly
- * (leadership handed off first) and exit 0.
+ * (leadership handed off first) and exit 0; SIGHUP reloads the --auth-tokens file.
  */
 import { ConfigError, parseServerConfig, USAGE } from '../node/config.js';
 import { SERVER_VERSION, startServer } from '../node/server.js';
@@ -27,7 +27,10 @@ async function main(): Promise<void> {
     return;
   }
   const config = parsed.config;
-  if (config.dev) process.stderr.write(`baton-server: --dev: single-node cluster, data in ${config.dataDir}\n`);
+  if (config.dev) {
+    const auth = config.security.authTokens === null ? 'AUTH OFF' : 'auth on';
+    process.stderr.write(`baton-server: --dev: single-node cluster, data in ${config.dataDir}, ${auth}\n`);
+  }
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer(config);
@@ -57,6 +60,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGHUP', () => {
+    server.reloadAuthTokens();
+  });
   server.fatal.then((err) => {
     process.stderr.write(
       `baton-server ${config.name}: storage failure, exiting to recover from disk: ${err.message}\n`,

@@ -4,13 +4,14 @@
  * are routed by path (`/v1/client`, `/v1/peer`) and which answers `/healthz` and `/readyz`.
  */
 import { randomInt } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ClientApi } from '../api/client-api.js';
 import { bootstrapLog } from '../raft/confchange.js';
 import type { Rng } from '../raft/config.js';
 import { DiskStorage } from '../storage/disk-storage.js';
+import { createClientListener, createPeerListener } from '../tls/listeners.js';
 import { WsTransport } from '../transport/ws-transport.js';
 import { type Clock, systemClock } from './clock.js';
 import type { ServerConfig } from './config.js';
@@ -18,6 +19,7 @@ import { Coordinator } from './coordinator.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Member } from './members.js';
 import type { NodeStorage } from './node-storage.js';
+import { createClientSecurity, logSecurityPosture } from './security-runtime.js';
 import { storageTestHooks } from './test-hooks.js';
 
 export const SERVER_VERSION = '0.1.0';
@@ -29,7 +31,11 @@ export interface RunningServer {
   readonly config: ServerConfig;
   readonly coordinator: Coordinator;
   readonly port: number;
+  /** The peer listener's port (--peer-listen), or null when peers use the client port. */
+  readonly peerPort: number | null;
   readonly self: Member;
+  /** Re-reads the --auth-tokens file (SIGHUP); a bad file changes nothing. True when reloaded. */
+  reloadAuthTokens(): boolean;
   /** Transfers leadership if leading, closes clients and peers, stops the loop, closes storage. */
   close(): Promise<void>;
   /** Resolves when the node stopped on its own (storage failure): exit and recover from disk. */
@@ -54,6 +60,7 @@ export async function startServer(
     selfId: self.id,
     clusterId: config.clusterId,
     ...(config.peerSecret === null ? {} : { peerSecret: config.peerSecret }),
+    ...(config.security.peerTls === null ? {} : { tls: config.security.peerTls }),
     logger: logger.child({ component: 'transport' }),
   });
   transport.setPeers(
@@ -73,7 +80,9 @@ export async function startServer(
     snapshotEveryEntries: config.snapshotEveryEntries,
     readTimeoutMs: config.tickMs * config.electionTimeoutTicks * 2,
   });
+  const security = createClientSecurity(config, clock, logger);
   const api = new ClientApi({
+    gate: security.gate,
     coordinator,
     members: config.members,
     self,
@@ -88,7 +97,8 @@ export async function startServer(
   });
   coordinator.node.onFatal((err) => resolveFatal(err));
 
-  const http = createServer((req, res) => {
+  const http = createClientListener(config.security.clientTls, logger);
+  http.on('request', (req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path === '/healthz') {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
@@ -125,9 +135,12 @@ export async function startServer(
       })),
     };
   }
+  const peerListener =
+    config.security.peerListen === null ? null : createPeerListener(config.security.peerTls, transport, logger);
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '/').split('?')[0];
-    if (path === '/v1/peer') transport.handleUpgrade(req, socket, head);
+    // with a peer listener, peers never come in through the client port (it may lack mutual TLS)
+    if (path === '/v1/peer' && peerListener === null) transport.handleUpgrade(req, socket, head);
     else if (path === '/v1/client') api.handleUpgrade(req, socket, head);
     else {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
@@ -135,11 +148,17 @@ export async function startServer(
   });
   await listen(http, config.listenHost, config.listenPort);
   const port = (http.address() as AddressInfo).port;
+  let peerPort: number | null = null;
+  if (peerListener !== null && config.security.peerListen !== null) {
+    await listen(peerListener, config.security.peerListen.host, config.security.peerListen.port);
+    peerPort = (peerListener.address() as AddressInfo).port;
+  }
   coordinator.start();
   logger.info(
     { listen: `${config.listenHost}:${port}`, members: config.members.map((m) => m.name), clientUrl: self.clientUrl },
     'baton node started',
   );
+  logSecurityPosture(config, logger);
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
@@ -150,12 +169,16 @@ export async function startServer(
       await transport.close();
       await new Promise<void>((r) => http.close(() => r()));
       http.closeAllConnections();
+      if (peerListener !== null) {
+        await new Promise<void>((r) => peerListener.close(() => r()));
+        peerListener.closeAllConnections();
+      }
       await storage.close();
       logger.info('baton node stopped');
     })();
     return closing;
   };
-  return { config, coordinator, port, self, close, fatal };
+  return { config, coordinator, port, peerPort, self, close, fatal, reloadAuthTokens: security.reloadAuthTokens };
 }
 
 /** A brand-new data directory starts from the configuration in the log (raft/README.md). */

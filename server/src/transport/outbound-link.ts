@@ -148,11 +148,13 @@ export class OutboundLink {
 
   private connect(): void {
     this.retryTimer = null;
+    const tls = this.options.tls;
     const ws = new WebSocket(this.peer.endpoint, {
       perMessageDeflate: false,
       // this side only ever receives the challenge and the welcome
       maxPayload: MAX_PEER_HANDSHAKE_BYTES,
       handshakeTimeout: this.options.handshakeTimeoutMs,
+      ...(tls === null ? {} : { cert: tls.cert, key: tls.key, ca: tls.ca, rejectUnauthorized: true }),
     });
     const c: Connection = { ws, open: false, inflightBytes: 0, failure: null };
     this.connection = c;

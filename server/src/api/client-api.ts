@@ -13,6 +13,7 @@ import {
   type ClientRequest,
   type ClientRequestOf,
   type ClientResult,
+  type ErrorCode,
   event,
   LIMITS,
   PROTOCOL_VERSION,
@@ -26,6 +27,7 @@ import type { Member } from '../node/members.js';
 import { NodeError } from '../node/raft-node.js';
 import { ClientConnection, type ConnectionHost } from './connection.js';
 import { ApiError } from './errors.js';
+import type { ApiObserver } from './observer.js';
 import { PendingWait, WaitRegistry } from './waits.js';
 
 export interface ClientApiOptions {
@@ -37,6 +39,8 @@ export interface ClientApiOptions {
   readonly logger: Logger;
   /** A write not applied within this time is answered UNAVAILABLE (outcome unknown: retry, same seq). */
   readonly writeTimeoutMs?: number;
+  /** Told about rejected requests and granted waits (the node's metrics). */
+  readonly observer?: ApiObserver;
 }
 
 const DEFAULT_WRITE_TIMEOUT_MS = 10_000;
@@ -67,6 +71,15 @@ export class ClientApi implements ConnectionHost {
       const conn = new ClientConnection(ws, this, `${req.socket.remoteAddress}:${req.socket.remotePort}`);
       this.connections.add(conn);
     });
+  }
+
+  /** Open client connections on this node. */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  rejected(code: ErrorCode): void {
+    this.opts.observer?.rejected(code);
   }
 
   async close(): Promise<void> {
@@ -201,6 +214,7 @@ export class ClientApi implements ConnectionHost {
   }
 
   private async acquire(conn: ClientConnection, r: ClientRequestOf<'lock.acquire'>): Promise<ClientResult> {
+    const arrivedMs = this.opts.clock.monotonicMs();
     const sessionId = Number(r.sessionId);
     const wait = r.wait ? this.startWait(conn, r.id, sessionId, r.name, false) : null;
     try {
@@ -225,6 +239,7 @@ export class ClientApi implements ConnectionHost {
         return { acquired: false } as ClientResult;
       }
       const grant = await this.awaitGrant(conn, wait, r.timeoutMs);
+      this.opts.observer?.waitGranted(this.opts.clock.monotonicMs() - arrivedMs, false);
       return { acquired: true, token: grant.token, generation: grant.generation } as ClientResult;
     } catch (err) {
       this.finishWait(conn, wait);
@@ -233,6 +248,7 @@ export class ClientApi implements ConnectionHost {
   }
 
   private async campaign(conn: ClientConnection, r: ClientRequestOf<'election.campaign'>): Promise<ClientResult> {
+    const arrivedMs = this.opts.clock.monotonicMs();
     const sessionId = Number(r.sessionId);
     const wait = this.startWait(conn, r.id, sessionId, r.name, true);
     try {
@@ -247,6 +263,7 @@ export class ClientApi implements ConnectionHost {
         return { term: value.term } as ClientResult;
       }
       const grant = await this.awaitGrant(conn, wait, r.timeoutMs);
+      this.opts.observer?.waitGranted(this.opts.clock.monotonicMs() - arrivedMs, true);
       return { term: grant.token } as ClientResult;
     } catch (err) {
       this.finishWait(conn, wait);

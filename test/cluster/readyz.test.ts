@@ -95,8 +95,10 @@ describe('/readyz on a 3-node cluster with partitions', () => {
       expect((await httpGet(lagging.port, '/healthz'))?.status).toBe(200);
       const commitIndex = await writeSome(leader, 10);
       expect(await readyz(lagging)).toBe(503);
-      expect(await readyz(leader)).toBe(200);
-      expect(await readyz(healthy)).toBe(200);
+      // the majority side stays ready (polled: one slow heartbeat round on a loaded machine is not a failure)
+      for (const n of [leader, healthy]) {
+        await waitFor(`${n.name} ready`, async () => ((await readyz(n)) === 200 ? true : null), 10_000);
+      }
       const behind = await cluster.status(lagging.name, PROBE_TIMEOUT_MS);
       expect(behind?.appliedIndex).toBeLessThan(commitIndex);
 

@@ -30,12 +30,23 @@ export class ChromiumUnavailableError extends Error {
   readonly code = 'CHROMIUM_UNAVAILABLE';
 }
 
+/** Where to look and whether installing is possible; tests pass their own. */
+export interface ChromiumHost {
+  readonly path: string;
+  readonly canInstall: boolean;
+}
+
+const THIS_HOST: ChromiumHost = {
+  path: CHROMIUM_PATH,
+  canInstall: process.platform === 'linux' && process.getuid?.() === 0 && existsSync('/usr/bin/apt-get'),
+};
+
 /** Returns the chromium path, installing the package first if needed; throws ChromiumUnavailableError. */
-export async function ensureChromium(log: (line: string) => void = () => {}): Promise<string> {
-  if (existsSync(CHROMIUM_PATH)) return CHROMIUM_PATH;
-  if (process.platform !== 'linux' || process.getuid?.() !== 0 || !existsSync('/usr/bin/apt-get')) {
+export async function ensureChromium(log: (line: string) => void = () => {}, host = THIS_HOST): Promise<string> {
+  if (existsSync(host.path)) return host.path;
+  if (!host.canInstall) {
     throw new ChromiumUnavailableError(
-      `${CHROMIUM_PATH} is missing and cannot be installed from here (needs root and apt-get): ` +
+      `${host.path} is missing and cannot be installed from here (needs root and apt-get): ` +
         'run `sudo apt-get update && sudo apt-get install -y chromium` and retry',
     );
   }

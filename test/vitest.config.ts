@@ -7,6 +7,7 @@ export default defineConfig({
       'bench/**/*.test.ts',
       'storage/**/*.test.ts',
       'cluster/**/*.test.ts',
+      'status/**/*.test.ts',
       'sdk/**/*.test.ts',
       'chaos/**/*.test.ts',
       'cli/**/*.test.ts',

@@ -170,6 +170,21 @@ describe('authentication', () => {
     }
   });
 
+  it('HTTP: probes and the page shell are open; metrics and the overview need a token with read', async () => {
+    const base = `http://127.0.0.1:${node.clientPort}`;
+    const get = (path: string, token?: string) =>
+      fetch(`${base}${path}`, token === undefined ? {} : { headers: { authorization: `Bearer ${token}` } });
+    for (const open of ['/healthz', '/readyz', '/v1/status', '/']) expect((await get(open)).status, open).toBe(200);
+    for (const guarded of ['/metrics', '/v1/overview']) {
+      expect((await get(guarded)).status, guarded).toBe(401);
+      expect((await get(guarded, UNKNOWN)).status, guarded).toBe(401);
+      expect((await get(guarded, EXPIRED)).status, guarded).toBe(401);
+      expect((await get(guarded, TOKENS.read)).status, guarded).toBe(200);
+      expect((await get(guarded, TOKENS.lock)).status, guarded).toBe(200);
+    }
+    expect(await (await get('/metrics', TOKENS.admin)).text()).toContain('baton_raft_term');
+  });
+
   it('SIGHUP reloads the file: a removed token stops at once, a new one works, a short-lived one expires', async () => {
     const locker = await RawClient.hello(node.clientUrl, TOKENS.lock);
     expect((await locker.request('lock.describe', { name: 'team/x' })).ok).toBe(true);

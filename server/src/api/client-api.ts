@@ -13,6 +13,7 @@ import {
   type ClientRequest,
   type ClientRequestOf,
   type ClientResult,
+  type ErrorCode,
   event,
   LIMITS,
   PROTOCOL_VERSION,
@@ -28,6 +29,7 @@ import { NodeError } from '../node/raft-node.js';
 import { ClientConnection, type ConnectionHost } from './connection.js';
 import { ApiError } from './errors.js';
 import { ClientGate } from './gate.js';
+import type { ApiObserver } from './observer.js';
 import { PendingWait, type WaitOutcome, WaitRegistry } from './waits.js';
 
 export interface ClientApiOptions {
@@ -41,6 +43,8 @@ export interface ClientApiOptions {
   readonly writeTimeoutMs?: number;
   /** Authentication, permissions and per-client limits; default: auth off, default limits. */
   readonly gate?: ClientGate;
+  /** Told about rejected requests and granted waits (the node's metrics). */
+  readonly observer?: ApiObserver;
 }
 
 const DEFAULT_WRITE_TIMEOUT_MS = 10_000;
@@ -84,6 +88,15 @@ export class ClientApi implements ConnectionHost {
 
   admitFrame(conn: ClientConnection): { message: string; retryAfterMs: number } | null {
     return this.gate.admitFrame(conn);
+  }
+
+  /** Open client connections on this node. */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  rejected(code: ErrorCode): void {
+    this.opts.observer?.rejected(code);
   }
 
   async close(): Promise<void> {
@@ -226,6 +239,7 @@ export class ClientApi implements ConnectionHost {
   }
 
   private async acquire(conn: ClientConnection, r: ClientRequestOf<'lock.acquire'>): Promise<ClientResult> {
+    const arrivedMs = this.opts.clock.monotonicMs();
     const sessionId = Number(r.sessionId);
     const wait = r.wait ? this.startWait(conn, r.id, sessionId, r.name, false) : null;
     try {
@@ -250,6 +264,7 @@ export class ClientApi implements ConnectionHost {
         return { acquired: false } as ClientResult;
       }
       const grant = await this.awaitGrant(conn, wait, r.timeoutMs);
+      this.opts.observer?.waitGranted(this.opts.clock.monotonicMs() - arrivedMs, false);
       return { acquired: true, token: grant.token, generation: grant.generation } as ClientResult;
     } catch (err) {
       this.finishWait(conn, wait);
@@ -258,6 +273,7 @@ export class ClientApi implements ConnectionHost {
   }
 
   private async campaign(conn: ClientConnection, r: ClientRequestOf<'election.campaign'>): Promise<ClientResult> {
+    const arrivedMs = this.opts.clock.monotonicMs();
     const sessionId = Number(r.sessionId);
     const wait = this.startWait(conn, r.id, sessionId, r.name, true);
     try {
@@ -272,6 +288,7 @@ export class ClientApi implements ConnectionHost {
         return { term: value.term } as ClientResult;
       }
       const grant = await this.awaitGrant(conn, wait, r.timeoutMs);
+      this.opts.observer?.waitGranted(this.opts.clock.monotonicMs() - arrivedMs, true);
       return { term: grant.token } as ClientResult;
     } catch (err) {
       this.finishWait(conn, wait);

@@ -6,6 +6,7 @@
 import {
   type ClientEvent,
   type ClientRequest,
+  type ErrorCode,
   errorResponse,
   LIMITS,
   okResponse,
@@ -22,6 +23,8 @@ export const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 export interface ConnectionHost {
   readonly logger: Logger;
+  /** Told the code of every error answer sent (metrics). */
+  rejected?(code: ErrorCode): void;
   handle(conn: ClientConnection, request: ClientRequest): Promise<unknown>;
   closed(conn: ClientConnection): void;
   /** Rate limits, checked on every frame (gate.ts): a refusal is answered RESOURCE_EXHAUSTED. */
@@ -125,6 +128,7 @@ export class ClientConnection {
       this.socket.close(1008, 'too many unread frames');
       return;
     }
+    if (frame.type === 'response' && !frame.ok) this.host.rejected?.(frame.error.code);
     this.socket.send(JSON.stringify(frame));
   }
 

@@ -43,6 +43,7 @@ export class Coordinator {
   private readonly slot = new FsmSlot();
   private readonly eventListeners: ((e: FsmEvent, index: number) => void)[] = [];
   private readonly leaderListeners: ((s: SoftState) => void)[] = [];
+  private readonly proposalListeners: ((durationMs: number, applied: boolean) => void)[] = [];
 
   constructor(private readonly opts: CoordinatorOptions) {
     this.node = new RaftNode({ ...opts, stateMachine: this.slot });
@@ -88,6 +89,11 @@ export class Coordinator {
     this.leaderListeners.push(listener);
   }
 
+  /** Called when a proposal settles: how long from propose to applied here (metrics). */
+  onProposalDone(listener: (durationMs: number, applied: boolean) => void): void {
+    this.proposalListeners.push(listener);
+  }
+
   get leaderId(): NodeId {
     return this.node.leaderId;
   }
@@ -95,8 +101,16 @@ export class Coordinator {
   /** Proposes a command; resolves with the state machine's result once it is applied here. */
   async submit(clientId: string, seq: number, cmd: Command): Promise<CommandResult> {
     const data = encodeEnvelope({ clientId, seq, atMs: Math.floor(this.opts.clock.wallMs()), cmd });
-    const out = await this.node.propose(data);
-    return out.result;
+    const startedMs = this.opts.clock.monotonicMs();
+    let applied = false;
+    try {
+      const out = await this.node.propose(data);
+      applied = true;
+      return out.result;
+    } finally {
+      const durationMs = this.opts.clock.monotonicMs() - startedMs;
+      for (const l of this.proposalListeners) l(durationMs, applied);
+    }
   }
 
   /** Runs `fn` on state that reflects every write committed before the call (ReadIndex). */

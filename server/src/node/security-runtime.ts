@@ -3,7 +3,9 @@
  * lines that say plainly what is and is not protected, and the token file reload (SIGHUP).
  */
 import { ClientGate } from '../api/gate.js';
+import { isAllowed } from '../auth/permissions.js';
 import { TokenStore } from '../auth/token-store.js';
+import type { HttpAuthorizer } from '../http/routes.js';
 import type { Clock } from './clock.js';
 import type { ServerConfig } from './config.js';
 import type { Logger } from './logger.js';
@@ -11,6 +13,8 @@ import { readTokenFile } from './security-config.js';
 
 export interface ClientSecurity {
   readonly gate: ClientGate;
+  /** HTTP routes that show cluster state: with auth on, a valid token with `read` on some prefix. */
+  readonly authorizeHttp: HttpAuthorizer;
   /** Re-reads --auth-tokens; a bad file changes nothing. True when the new tokens are in force. */
   reloadAuthTokens(): boolean;
 }
@@ -26,6 +30,13 @@ export function createClientSecurity(config: ServerConfig, clock: Clock, logger:
   });
   return {
     gate,
+    authorizeHttp: (req) => {
+      if (tokens === null) return true;
+      const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+      if (m === null) return false;
+      const outcome = tokens.authenticate(m[1], clock.wallMs());
+      return outcome.ok && isAllowed(outcome.credential.identity, 'read', null);
+    },
     reloadAuthTokens: () => {
       if (tokens === null || security.authTokensFile === null) {
         logger.info('token reload asked, but auth is off (no --auth-tokens): nothing to reload');

@@ -1,13 +1,18 @@
 /**
  * One Baton node, assembled: data directory → storage, Raft loop + state machine + session
- * leases (Coordinator), the peer transport, the client API, and one HTTP server whose upgrades
- * are routed by path (`/v1/client`, `/v1/peer`) and which answers `/healthz` and `/readyz`.
+ * leases (Coordinator), the peer transport, the client API, metrics, and one HTTP server whose
+ * upgrades are routed by path (`/v1/client`, `/v1/peer`) and whose plain requests go to
+ * http/node-routes.ts (status page, `/metrics`, `/healthz`, `/readyz`, `/v1/status`).
  */
 import { randomInt } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ClientApi } from '../api/client-api.js';
+import { nodeRoutes } from '../http/node-routes.js';
+import { createHttpHandler } from '../http/routes.js';
+import { apiObserver, bindNodeMetrics } from '../metrics/bind.js';
+import { NodeMetrics } from '../metrics/node-metrics.js';
 import { bootstrapLog } from '../raft/confchange.js';
 import type { Rng } from '../raft/config.js';
 import { DiskStorage } from '../storage/disk-storage.js';
@@ -51,8 +56,12 @@ export async function startServer(
   const self = config.members.find((m) => m.name === config.name);
   if (self === undefined) throw new Error(`node ${config.name} is not a member`);
 
-  const { storage, info } = await DiskStorage.open(config.dataDir, storageTestHooks(process.env, logger));
-  logger.info({ dataDir: config.dataDir, ...summarize(info) }, 'storage recovered');
+  const metrics = new NodeMetrics({ nodeName: config.name });
+  const { storage, info } = await DiskStorage.open(config.dataDir, {
+    ...storageTestHooks(process.env, logger),
+    onWalSync: (durationMs, bytes) => metrics.fsyncDone(durationMs, bytes),
+  });
+  logger.child({ component: 'storage' }).info({ dataDir: config.dataDir, ...summarize(info) }, 'storage recovered');
   await bootstrapIfEmpty(storage, config.members, logger);
 
   const transport = new WsTransport({
@@ -89,7 +98,9 @@ export async function startServer(
     serverVersion: SERVER_VERSION,
     clock,
     logger: logger.child({ component: 'api' }),
+    observer: apiObserver(metrics),
   });
+  bindNodeMetrics(metrics, { coordinator, transport, clientConnections: () => api.connectionCount });
 
   let resolveFatal: (err: Error) => void = () => {};
   const fatal = new Promise<Error>((r) => {
@@ -98,43 +109,22 @@ export async function startServer(
   coordinator.node.onFatal((err) => resolveFatal(err));
 
   const http = createClientListener(config.security.clientTls, logger);
-  http.on('request', (req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path === '/healthz') {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-      return;
-    }
-    if (path === '/readyz') {
-      const leader = coordinator.leaderId;
-      const ready = leader !== 0 && storage.failed === null;
-      res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'no leader\n');
-      return;
-    }
-    if (path === '/v1/status') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(`${JSON.stringify(nodeStatus())}\n`);
-      return;
-    }
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-  });
-  /** The node's own view (not linearizable): for humans, scripts and `npm start`. */
-  function nodeStatus(): Record<string, unknown> {
-    const st = coordinator.node.status();
-    const leader = config.members.find((m) => m.id === st.softState.lead);
-    return {
-      name: self?.name,
-      role: st.softState.role,
-      leader: leader?.name ?? null,
-      leaderClientUrl: leader?.clientUrl ?? null,
-      term: st.hardState.term,
-      commitIndex: st.hardState.commit,
-      appliedIndex: st.appliedIndex,
-      members: config.members.map((m) => ({
-        name: m.name,
-        clientUrl: m.clientUrl,
-        role: st.confState.learners.includes(m.id) ? 'learner' : 'voter',
-      })),
-    };
-  }
+  http.on(
+    'request',
+    createHttpHandler(
+      nodeRoutes({
+        coordinator,
+        members: config.members,
+        self,
+        metrics,
+        clock,
+        storageFailed: () => storage.failed,
+        readyCatchUpMs: config.tickMs * config.electionTimeoutTicks,
+      }),
+      logger.child({ component: 'http' }),
+      security.authorizeHttp,
+    ),
+  );
   const peerListener =
     config.security.peerListen === null ? null : createPeerListener(config.security.peerTls, transport, logger);
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {

@@ -78,22 +78,22 @@ export class AdminCalls {
       member = existing;
     }
     if (options.voter === false || member.role === 'voter') return member;
-    return this.promoteMember(id, { timeoutMs: options.catchUpTimeoutMs ?? ADMIN_DEFAULTS.catchUpTimeoutMs });
-  }
-
-  /** Makes learner `id` a voter once caught up (waiting up to timeoutMs on the leader). */
-  async promoteMember(id: string, options: WaitOptions = {}): Promise<AdminMember> {
-    const timeoutMs = options.timeoutMs ?? 0;
     try {
-      return (await this.call('admin.members.promote', { memberId: id, timeoutMs }, timeoutMs)).member;
+      return await this.promoteMember(id, { timeoutMs: options.catchUpTimeoutMs ?? ADMIN_DEFAULTS.catchUpTimeoutMs });
     } catch (err) {
-      // a retry of a promotion that was applied before its answer was lost
+      // a promotion applied before its answer was lost, then sent again
       const voter = isBatonError(err, 'ALREADY_EXISTS')
         ? (await this.members()).members.find((m) => m.id === id)
         : undefined;
       if (voter?.role === 'voter') return voter;
       throw err;
     }
+  }
+
+  /** Makes learner `id` a voter once caught up (waiting up to timeoutMs on the leader). */
+  async promoteMember(id: string, options: WaitOptions = {}): Promise<AdminMember> {
+    const timeoutMs = options.timeoutMs ?? 0;
+    return (await this.call('admin.members.promote', { memberId: id, timeoutMs }, timeoutMs)).member;
   }
 
   /** Removes `id`; the leader hands leadership to another voter first when `id` is itself. */

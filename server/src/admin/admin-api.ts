@@ -123,7 +123,7 @@ export class AdminApi {
     this.requireLeader();
     if (!caughtUp) throw new ApiError('FAILED_PRECONDITION', `${r.memberId} has not caught up: ${this.lagText(id)}`);
     const cs = this.node.status().confState;
-    this.requireQuorumAfter([...cs.voters, id], r.memberId, 'promoting');
+    await this.requireQuorumAfter([...cs.voters, id], r.memberId, 'promoting');
     await this.change({ type: 'addVoter', nodeId: id });
     this.opts.logger.info({ member: r.memberId }, 'learner promoted to voter');
     const member = this.opts.registry.get(id);
@@ -141,7 +141,7 @@ export class AdminApi {
       throw new ApiError('FAILED_PRECONDITION', `${r.memberId} is the last voter: a cluster cannot remove it`);
     }
     if (role === 'voter')
-      this.requireQuorumAfter(
+      await this.requireQuorumAfter(
         cs.voters.filter((v) => v !== id),
         r.memberId,
         'removing',
@@ -164,8 +164,12 @@ export class AdminApi {
     if (role === null) throw new ApiError('NOT_FOUND', `${r.memberId} is not a member`);
     if (role === 'learner') throw new ApiError('FAILED_PRECONDITION', `${r.memberId} is a learner: promote it first`);
     if (id !== this.node.id) {
-      const p = this.progressOf(id);
-      if (p === undefined || !isReachable(p, this.opts.electionTimeoutTicks)) {
+      const reachable = (): boolean => {
+        const p = this.progressOf(id);
+        return p !== undefined && isReachable(p, this.opts.electionTimeoutTicks);
+      };
+      if (!(await this.settled(reachable))) {
+        this.requireLeader();
         throw new ApiError('FAILED_PRECONDITION', `${r.memberId} did not answer within an election timeout`);
       }
       const moved = await transferLeadershipTo(
@@ -186,7 +190,10 @@ export class AdminApi {
   }
 
   private async handOver(selfName: string): Promise<void> {
-    for (const target of rankTransferTargets(this.node.progress(), this.node.id, this.opts.electionTimeoutTicks)) {
+    const targets = (): NodeId[] =>
+      rankTransferTargets(this.node.progress(), this.node.id, this.opts.electionTimeoutTicks);
+    await this.settled(() => targets().length > 0);
+    for (const target of targets()) {
       const electionMs = this.opts.tickMs * this.opts.electionTimeoutTicks;
       if (await transferLeadershipTo(this.opts.coordinator, target, electionMs + this.opts.tickMs, this.opts)) {
         this.opts.logger.info({ to: this.nameOf(target) }, 'leadership handed over before removing this node');
@@ -300,20 +307,34 @@ export class AdminApi {
     return `${behind} entries behind (at most ${ADMIN_LIMITS.learnerMaxLagEntries}), replication ${p.state}; retry with a longer timeout`;
   }
 
-  /** etcd's strict reconfiguration check: the new configuration must start out with a live quorum. */
-  private requireQuorumAfter(voters: readonly NodeId[], name: string, verb: string): void {
-    const progress = new Map(this.node.progress().map((p) => [p.id, p]));
-    const live = voters.filter((v) => {
-      const p = progress.get(v);
-      return p !== undefined && isReachable(p, this.opts.electionTimeoutTicks);
-    }).length;
+  /**
+   * etcd's strict reconfiguration check: the new configuration must start out with a live
+   * quorum. A leader hears from its peers only after its first heartbeats, so the check waits up
+   * to an election timeout for them before it refuses.
+   */
+  private async requireQuorumAfter(voters: readonly NodeId[], name: string, verb: string): Promise<void> {
     const quorum = Math.floor(voters.length / 2) + 1;
-    if (live < quorum) {
-      throw new ApiError(
-        'FAILED_PRECONDITION',
-        `${verb} ${name} would leave ${live} of ${voters.length} voters reachable, fewer than a quorum (${quorum})`,
-      );
-    }
+    const live = (): number => {
+      const progress = new Map(this.node.progress().map((p) => [p.id, p]));
+      return voters.filter((v) => {
+        const p = progress.get(v);
+        return p !== undefined && isReachable(p, this.opts.electionTimeoutTicks);
+      }).length;
+    };
+    if (await this.settled(() => live() >= quorum)) return;
+    this.requireLeader();
+    throw new ApiError(
+      'FAILED_PRECONDITION',
+      `${verb} ${name} would leave ${live()} of ${voters.length} voters reachable, fewer than a quorum (${quorum})`,
+    );
+  }
+
+  /** Waits up to one election timeout (plus a tick) for `cond`: what a new leader needs to hear its peers. */
+  private settled(cond: () => boolean): Promise<boolean> {
+    const { tickMs, electionTimeoutTicks } = this.opts;
+    return pollUntil(() => !this.node.isLeader || cond(), tickMs * (electionTimeoutTicks + 1), tickMs).then(
+      (ok) => ok && this.node.isLeader,
+    );
   }
 
   private transferTimeoutMs(): number {

@@ -29,17 +29,33 @@ export class MembersCluster {
 
   /** Starts `names` as a new cluster and waits for a leader they agree on. */
   static async start(names: readonly string[], extraArgs: readonly string[] = []): Promise<MembersCluster> {
+    const c = await MembersCluster.plan(names, extraArgs);
+    await c.launch();
+    return c;
+  }
+
+  /** Ports and data directories for `names`, nothing started (fill the directories first, e.g. by a restore). */
+  static async plan(names: readonly string[], extraArgs: readonly string[] = []): Promise<MembersCluster> {
     const c = new MembersCluster(mkdtempSync(join(tmpdir(), 'baton-members-')), extraArgs);
+    for (const name of names) await c.allocate(name);
+    return c;
+  }
+
+  /** Starts every planned member as one cluster (`--peers` = all of them) and waits for a leader. */
+  async launch(): Promise<void> {
+    const names = [...this.nodes.keys()];
     try {
-      for (const name of names) await c.allocate(name);
-      const peers = c.peersFlag(names);
-      for (const name of names) c.spawn(name, ['--peers', peers]);
-      await c.waitForLeader();
+      for (const name of names) this.spawn(name, ['--peers', this.peersFlag(names)]);
+      await this.waitForLeader();
     } catch (err) {
-      await c.stop();
+      await this.stop();
       throw err;
     }
-    return c;
+  }
+
+  /** The `--peers` value for `names`. */
+  peersFlag(names: readonly string[] = [...this.nodes.keys()]): string {
+    return names.map((n) => `${n}=${this.node(n).peerUrl}`).join(',');
   }
 
   /** Starts `name` with an empty data directory to join the running cluster (not yet a member). */
@@ -151,9 +167,5 @@ export class MembersCluster {
     ]);
     this.nodes.set(name, { ...n, proc });
     proc.start();
-  }
-
-  private peersFlag(names: readonly string[]): string {
-    return names.map((n) => `${n}=${this.node(n).peerUrl}`).join(',');
   }
 }

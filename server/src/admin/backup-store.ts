@@ -18,7 +18,7 @@ interface Held {
 export class BackupStore {
   private readonly held = new Map<string, Held>();
 
-  constructor(private readonly holdMs = ADMIN_LIMITS.snapshotHoldMs) {}
+  constructor(private readonly holdMs: number = ADMIN_LIMITS.snapshotHoldMs) {}
 
   get size(): number {
     return this.held.size;

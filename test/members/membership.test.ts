@@ -5,6 +5,7 @@
  */
 import { type BatonClient, type BatonErrorCode, isBatonError } from '@baton/sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../cli/run-cli.js';
 import { waitFor } from '../cluster/harness.js';
 import { MembersCluster } from './harness.js';
 
@@ -152,5 +153,32 @@ describe('remove and add back, then lead', { timeout: TEST_TIMEOUT_MS }, () => {
     expect(list.members.filter((m) => m.role === 'voter')).toHaveLength(3);
     await lock.release();
     await session.close();
+  });
+});
+
+describe('the baton CLI', { timeout: TEST_TIMEOUT_MS }, () => {
+  it('lists, adds and removes members and transfers leadership; errors map to exit codes', async () => {
+    const endpoints = cluster.endpoints(['n1', 'n2', 'n3']);
+    const added = await runCli(['members', 'add', 'n8', 'http://127.0.0.1:9', '--learner', '--json'], endpoints);
+    expect(added.code, added.stderr).toBe(0);
+    expect(JSON.parse(added.stdout)).toMatchObject({ id: 'n8', role: 'learner' });
+    const table = await runCli(['members', 'list'], endpoints);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toMatch(/MEMBER +ROLE/);
+    for (const n of ['n1', 'n2', 'n3']) expect(table.stdout).toMatch(new RegExp(`${n} +voter`));
+    expect(table.stdout).toMatch(/n8 +learner/);
+    const removed = await runCli(['members', 'remove', 'n8'], endpoints);
+    expect(removed.code, removed.stderr).toBe(0);
+
+    const [target] = await followers();
+    const moved = await runCli(['leader', 'transfer', target as string], endpoints);
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(moved.stdout).toContain(`leader is now ${target}`);
+
+    const unknown = await runCli(['members', 'remove', 'n9'], endpoints);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('NOT_FOUND');
+    const usage = await runCli(['members', 'promote'], endpoints);
+    expect(usage.code).toBe(2);
   });
 });

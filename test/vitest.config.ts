@@ -13,6 +13,7 @@ export default defineConfig({
       'cli/**/*.test.ts',
       'examples/**/*.test.ts',
       'security/**/*.test.ts',
+      'members/**/*.test.ts',
     ],
     // each simulator test runs 50 seeds of a few simulated minutes; they are CPU-bound, not stuck
     testTimeout: 300_000,

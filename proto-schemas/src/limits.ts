@@ -70,6 +70,12 @@ export const LIMITS = Object.freeze({
   minAuthTokenBytes: 16,
   /** Hellos refused UNAUTHENTICATED on one connection before the node closes it (slows guessing). */
   maxFailedHellosPerConnection: 3,
+  /** A member's peer or client URL in admin requests (kept in the replicated membership). */
+  maxMemberUrlBytes: 512,
+  /** How long an admin request may wait (a learner catching up, a leadership transfer). */
+  maxAdminWaitMs: 600_000,
+  /** Raw bytes per backup chunk: base64 in a JSON frame stays well under maxClientFrameBytes. */
+  snapshotChunkBytes: 32 * 1024,
 });
 
 export type Limits = typeof LIMITS;

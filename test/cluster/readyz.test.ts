@@ -9,12 +9,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChaosCluster } from '../chaos/cluster/chaos-cluster.js';
-import { type ServerProcess, WsClient, waitFor } from './harness.js';
+import type { NodeProcess } from '../chaos/cluster/node-process.js';
+import { WsClient, waitFor } from './harness.js';
 import { httpGet } from './http-get.js';
 
 const PROBE_TIMEOUT_MS = 3_000;
 
-async function readyz(node: ServerProcess): Promise<number | null> {
+async function readyz(node: NodeProcess): Promise<number | null> {
   return (await httpGet(node.port, '/readyz', PROBE_TIMEOUT_MS))?.status ?? null;
 }
 
@@ -31,6 +32,8 @@ describe('/readyz on a 3-node cluster with partitions', () => {
       tickMs: 50,
       electionTicks: 10,
       logLevel: 'warn',
+      net: 'proxy',
+      log: () => {},
     });
   }, 60_000);
   afterAll(async () => {
@@ -39,7 +42,7 @@ describe('/readyz on a 3-node cluster with partitions', () => {
   });
 
   /** The leader all nodes agree on, once every node is ready. */
-  async function allReady(): Promise<{ leader: ServerProcess; followers: ServerProcess[] }> {
+  async function allReady(): Promise<{ leader: NodeProcess; followers: NodeProcess[] }> {
     await waitFor(
       'every node ready',
       async () => ((await Promise.all(cluster.nodes.map(readyz))).every((s) => s === 200) ? true : null),
@@ -53,7 +56,7 @@ describe('/readyz on a 3-node cluster with partitions', () => {
   }
 
   /** Writes through the leader; returns the leader's commit index afterwards. */
-  async function writeSome(leader: ServerProcess, count: number): Promise<number> {
+  async function writeSome(leader: NodeProcess, count: number): Promise<number> {
     const c = await WsClient.connect(leader.clientUrl);
     try {
       const open = await c.request('session.open', { ttlMs: 60_000 });
@@ -75,12 +78,12 @@ describe('/readyz on a 3-node cluster with partitions', () => {
   for (const mode of ['isolated', 'deaf'] as const) {
     it(`a follower that is ${mode === 'isolated' ? 'partitioned away' : 'not hearing the leader'} is not ready, then catches up before it is ready again`, async () => {
       const { leader, followers } = await allReady();
-      const [lagging, healthy] = followers as [ServerProcess, ServerProcess];
+      const [lagging, healthy] = followers as [NodeProcess, NodeProcess];
       if (mode === 'isolated') {
-        cluster.mesh.partition([[leader.name, healthy.name], [lagging.name]], 'drop');
+        await cluster.net.partition([[leader.name, healthy.name], [lagging.name]], 'drop');
       } else {
         // its messages still reach the others; nothing comes back from the leader
-        cluster.mesh.oneWay([leader.name], [lagging.name], 'drop');
+        await cluster.net.oneWay([leader.name], [lagging.name], 'drop');
       }
       const notReady = await waitFor(
         `${lagging.name} not ready`,
@@ -102,7 +105,7 @@ describe('/readyz on a 3-node cluster with partitions', () => {
       const behind = await cluster.status(lagging.name, PROBE_TIMEOUT_MS);
       expect(behind?.appliedIndex).toBeLessThan(commitIndex);
 
-      cluster.mesh.healAll();
+      await cluster.net.healAll();
       await waitFor(`${lagging.name} ready again`, async () => ((await readyz(lagging)) === 200 ? true : null), 30_000);
       const caughtUp = await cluster.status(lagging.name, PROBE_TIMEOUT_MS);
       expect(caughtUp?.appliedIndex).toBeGreaterThanOrEqual(commitIndex);

@@ -5,11 +5,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { type AdminArgs, type AdminCommand, parseAdminArgs } from './admin-args.js';
 import { parseDuration } from './duration.js';
 import { UsageError } from './exit-codes.js';
 import { BatonError, LIMITS, normalizeEndpoint } from './sdk.js';
 
-export const COMMANDS = ['lock', 'elect', 'observe', 'describe', 'status'] as const;
+export const COMMANDS = ['lock', 'elect', 'observe', 'describe', 'status', 'members', 'leader', 'snapshot'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export const DEFAULT_ENDPOINTS: readonly string[] = Object.freeze([
@@ -34,6 +35,8 @@ const OPTIONS = {
   try: { type: 'boolean' },
   'kill-grace': { type: 'string' },
   limit: { type: 'string' },
+  'client-url': { type: 'string' },
+  learner: { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
 type OptionName = keyof typeof OPTIONS;
 
@@ -44,6 +47,9 @@ const COMMAND_OPTIONS: Readonly<Record<CommandName, readonly OptionName[]>> = {
   observe: [],
   describe: [],
   status: [],
+  members: ['timeout', 'client-url', 'learner'],
+  leader: ['timeout'],
+  snapshot: [],
 };
 
 export interface GlobalOptions {
@@ -86,7 +92,8 @@ export type Invocation =
   | { readonly kind: 'lock'; readonly globals: GlobalOptions; readonly args: LockArgs }
   | { readonly kind: 'elect'; readonly globals: GlobalOptions; readonly args: ElectArgs }
   | { readonly kind: 'observe' | 'describe'; readonly globals: GlobalOptions; readonly name: string }
-  | { readonly kind: 'status'; readonly globals: GlobalOptions };
+  | { readonly kind: 'status'; readonly globals: GlobalOptions }
+  | { readonly kind: 'admin'; readonly globals: GlobalOptions; readonly args: AdminArgs };
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -153,6 +160,10 @@ export function parseInvocation(argv: readonly string[], env: Environment): Invo
     case 'status':
       refuseExtra(command, rest, false);
       return { kind: 'status', globals };
+    case 'members':
+    case 'leader':
+    case 'snapshot':
+      return { kind: 'admin', globals, args: parseAdminArgs(command as AdminCommand, rest, values, given) };
   }
 }
 
@@ -182,7 +193,7 @@ type Values = ReturnType<typeof parseTokens>['values'];
 
 function commandName(word: string): CommandName {
   if ((COMMANDS as readonly string[]).includes(word)) return word as CommandName;
-  throw new UsageError(`unknown command ${JSON.stringify(word)} (lock, elect, observe, describe or status)`);
+  throw new UsageError(`unknown command ${JSON.stringify(word)} (${COMMANDS.join(', ')})`);
 }
 
 function refuseExtra(command: CommandName, extra: readonly string[], runsCommand: boolean): void {

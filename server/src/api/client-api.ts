@@ -10,6 +10,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
+  type AdminRequest,
   type ClientRequest,
   type ClientRequestOf,
   type ClientResult,
@@ -34,7 +35,10 @@ import { PendingWait, type WaitOutcome, WaitRegistry } from './waits.js';
 
 export interface ClientApiOptions {
   readonly coordinator: Coordinator;
-  readonly members: readonly Member[];
+  /** The current members (they change with `admin.members.*`). */
+  readonly members: () => readonly Member[];
+  /** Answers the `admin.*` requests (admin/admin-api.ts). */
+  readonly admin: { handle(r: AdminRequest): Promise<ClientResult> };
   readonly self: Member;
   readonly serverVersion: string;
   readonly clock: Clock;
@@ -188,6 +192,8 @@ export class ClientApi implements ConnectionHost {
         return Promise.resolve({});
       case 'status':
         return Promise.resolve(this.status());
+      default:
+        return this.opts.admin.handle(r);
     }
   }
 
@@ -412,7 +418,7 @@ export class ClientApi implements ConnectionHost {
 
   private leaderMember(): Member | undefined {
     const id = this.opts.coordinator.leaderId;
-    return this.opts.members.find((m) => m.id === id);
+    return this.opts.members().find((m) => m.id === id);
   }
 
   private own(conn: ClientConnection, sessionId: number): void {
@@ -439,7 +445,7 @@ export class ClientApi implements ConnectionHost {
       term: st.hardState.term,
       commitIndex: st.hardState.commit,
       appliedIndex: st.appliedIndex,
-      members: this.opts.members.map((m) => ({
+      members: this.opts.members().map((m) => ({
         id: m.name,
         clientUrl: m.clientUrl,
         role: st.confState.learners.includes(m.id) ? 'learner' : 'voter',

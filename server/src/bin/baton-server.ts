@@ -2,12 +2,17 @@
  * `baton-server`: runs one node. Bad configuration prints one line naming the flag and exits 2;
  * a storage failure exits 1 (restart and recover from disk); SIGINT/SIGTERM shut down cleanly
  * (leadership handed off first) and exit 0; SIGHUP reloads the --auth-tokens file.
+ * `baton-server restore …` builds a data directory from a backup (admin/restore.ts).
  */
+import { runRestore } from '../admin/restore.js';
 import { ConfigError, parseServerConfig, USAGE } from '../node/config.js';
 import { SERVER_VERSION, startServer } from '../node/server.js';
 import { DataDirLockedError } from '../storage/dir-lock.js';
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'restore') {
+    process.exit(await runRestore(process.argv.slice(3), process.stdout, process.stderr));
+  }
   let parsed: ReturnType<typeof parseServerConfig>;
   try {
     parsed = parseServerConfig(process.argv.slice(2), process.env);

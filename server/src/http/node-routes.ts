@@ -22,7 +22,8 @@ export const MEMBER_STATUS_REUSE_MS = 250;
 
 export interface NodeRoutesOptions {
   readonly coordinator: Coordinator;
-  readonly members: readonly Member[];
+  /** The current members (membership changes at run time). */
+  readonly members: () => readonly Member[];
   readonly self: Member;
   readonly metrics: NodeMetrics;
   readonly clock: Clock;
@@ -38,12 +39,12 @@ export function nodeRoutes(opts: NodeRoutesOptions): Map<string, HttpRoute> {
   const readiness = new Readiness({
     coordinator,
     storageFailed: opts.storageFailed,
-    leaderName: (id) => members.find((m) => m.id === id)?.name ?? null,
+    leaderName: (id) => members().find((m) => m.id === id)?.name ?? null,
     catchUpTimeoutMs: opts.readyCatchUpMs,
   });
-  const status = () => nodeStatus(coordinator, members, self);
+  const status = () => nodeStatus(coordinator, members(), self);
   const prober = new MemberProber({
-    members: () => members,
+    members,
     self,
     selfStatus: status,
     timeoutMs: MEMBER_STATUS_TIMEOUT_MS,
@@ -83,7 +84,7 @@ export function nodeRoutes(opts: NodeRoutesOptions): Map<string, HttpRoute> {
         handle: async (_req, res) => {
           const probes = await prober.probe();
           const st = coordinator.node.status();
-          const byName = new Map(members.map((m) => [m.name, m]));
+          const byName = new Map(members().map((m) => [m.name, m]));
           sendJson(
             res,
             200,

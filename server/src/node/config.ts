@@ -31,6 +31,8 @@ export interface ServerConfig {
   readonly dev: boolean;
   /** TLS, tokens and per-client limits (security-config.ts). */
   readonly security: SecurityConfig;
+  /** `new`: an empty data dir starts a cluster of --peers; `existing`: it joins one (admin/README.md). */
+  readonly initialClusterState: 'new' | 'existing';
 }
 
 /** Defaults in one place. 50 ms ticks × 10 = a 0.5–1 s randomized election timeout. */
@@ -58,6 +60,7 @@ const FLAGS = {
   'heartbeat-ticks': { type: 'string' },
   'snapshot-every': { type: 'string' },
   'log-level': { type: 'string' },
+  'initial-cluster-state': { type: 'string' },
   config: { type: 'string' },
   dev: { type: 'boolean' },
   help: { type: 'boolean' },
@@ -85,7 +88,14 @@ flags (each also as BATON_<FLAG> in the environment, e.g. BATON_DATA_DIR, or as 
   --heartbeat-ticks N    heartbeat interval in ticks (default ${CONFIG_DEFAULTS.heartbeatTicks})
   --snapshot-every N     entries between state machine snapshots (default ${CONFIG_DEFAULTS.snapshotEveryEntries})
   --log-level LEVEL      trace|debug|info|warn|error (default ${CONFIG_DEFAULTS.logLevel})
-${SECURITY_USAGE}`;
+  --initial-cluster-state new|existing
+                         only for an empty --data-dir: new (default) starts a cluster of --peers;
+                         existing joins a running one (after baton members add): the node waits
+                         for the leader to send it the log and configuration
+${SECURITY_USAGE}
+       baton-server restore --from FILE --data-dir DIR --id NAME --peers LIST [--bump-index N]
+                         a fresh data directory for a NEW cluster from a backup (baton snapshot save)
+`;
 
 export type ParsedCommand =
   | { readonly kind: 'help' }
@@ -145,6 +155,13 @@ export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEn
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(logLevel)) {
     throw new ConfigError('log-level', `unknown level ${JSON.stringify(logLevel)}`);
   }
+  const initialClusterState = get('initial-cluster-state') ?? 'new';
+  if (initialClusterState !== 'new' && initialClusterState !== 'existing') {
+    throw new ConfigError(
+      'initial-cluster-state',
+      `expected new or existing, got ${JSON.stringify(initialClusterState)}`,
+    );
+  }
   const clusterId = get('cluster-id') ?? CONFIG_DEFAULTS.clusterId;
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(clusterId)) throw new ConfigError('cluster-id', 'use 1-64 of [A-Za-z0-9_.-]');
   return {
@@ -164,6 +181,7 @@ export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEn
       logLevel,
       dev,
       security: parseSecurityConfig(get, members, Date.now()),
+      initialClusterState,
     },
   };
 }

@@ -8,6 +8,10 @@ import { randomInt } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { AdminApi } from '../admin/admin-api.js';
+import { handOffLeadership } from '../admin/handoff.js';
+import { encodeMemberContext } from '../admin/member-context.js';
+import { MemberRegistry } from '../admin/member-registry.js';
 import { ClientApi } from '../api/client-api.js';
 import { nodeRoutes } from '../http/node-routes.js';
 import { createHttpHandler } from '../http/routes.js';
@@ -62,7 +66,12 @@ export async function startServer(
     onWalSync: (durationMs, bytes) => metrics.fsyncDone(durationMs, bytes),
   });
   logger.child({ component: 'storage' }).info({ dataDir: config.dataDir, ...summarize(info) }, 'storage recovered');
-  await bootstrapIfEmpty(storage, config.members, logger);
+  if (config.initialClusterState === 'new') await bootstrapIfEmpty(storage, config.members, logger);
+  else if (isEmpty(storage)) {
+    logger.info('joining an existing cluster: waiting for the leader to send the log (baton members add first)');
+  }
+  // members added at run time are known from the replicated directory; the flags route the rest
+  const registry = new MemberRegistry(config.members);
 
   const transport = new WsTransport({
     selfName: self.name,
@@ -72,9 +81,16 @@ export async function startServer(
     ...(config.security.peerTls === null ? {} : { tls: config.security.peerTls }),
     logger: logger.child({ component: 'transport' }),
   });
-  transport.setPeers(
-    new Map(config.members.filter((m) => m.id !== self.id).map((m) => [m.id, { name: m.name, url: m.peerUrl }])),
-  );
+  const syncPeers = (): void => {
+    const peers = registry.known().filter((m) => m.id !== self.id && m.peerUrl !== '');
+    try {
+      transport.setPeers(new Map(peers.map((m) => [m.id, { name: m.name, url: m.peerUrl }])));
+    } catch (err) {
+      logger.error({ err }, 'member directory refused by the transport; keeping the previous peers');
+    }
+  };
+  syncPeers();
+  registry.onChange(syncPeers);
 
   const coordinator = new Coordinator({
     id: self.id,
@@ -88,12 +104,23 @@ export async function startServer(
     heartbeatTicks: config.heartbeatTicks,
     snapshotEveryEntries: config.snapshotEveryEntries,
     readTimeoutMs: config.tickMs * config.electionTimeoutTicks * 2,
+    members: registry,
   });
   const security = createClientSecurity(config, clock, logger);
+  const timing = { tickMs: config.tickMs, electionTimeoutTicks: config.electionTimeoutTicks };
+  const admin = new AdminApi({
+    coordinator,
+    registry,
+    clock,
+    logger: logger.child({ component: 'admin' }),
+    ...timing,
+  });
+  const members = (): Member[] => registry.members(coordinator.node.status().confState);
   const api = new ClientApi({
     gate: security.gate,
     coordinator,
-    members: config.members,
+    members,
+    admin,
     self,
     serverVersion: SERVER_VERSION,
     clock,
@@ -114,7 +141,7 @@ export async function startServer(
     createHttpHandler(
       nodeRoutes({
         coordinator,
-        members: config.members,
+        members,
         self,
         metrics,
         clock,
@@ -145,7 +172,7 @@ export async function startServer(
   }
   coordinator.start();
   logger.info(
-    { listen: `${config.listenHost}:${port}`, members: config.members.map((m) => m.name), clientUrl: self.clientUrl },
+    { listen: `${config.listenHost}:${port}`, members: members().map((m) => m.name), clientUrl: self.clientUrl },
     'baton node started',
   );
   logSecurityPosture(config, logger);
@@ -153,8 +180,9 @@ export async function startServer(
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      await handOffLeadership(coordinator, config, logger);
+      await handOffLeadership(coordinator, timing, logger.child({ component: 'admin' }));
       await api.close();
+      admin.close();
       await coordinator.stop();
       await transport.close();
       await new Promise<void>((r) => http.close(() => r()));
@@ -171,26 +199,23 @@ export async function startServer(
   return { config, coordinator, port, peerPort, self, close, fatal, reloadAuthTokens: security.reloadAuthTokens };
 }
 
-/** A brand-new data directory starts from the configuration in the log (raft/README.md). */
-async function bootstrapIfEmpty(storage: NodeStorage, members: readonly Member[], logger: Logger): Promise<void> {
+function isEmpty(storage: NodeStorage): boolean {
   const { hardState } = storage.initialState();
-  if (storage.lastIndex() > 0 || hardState.term > 0 || storage.snapshot().metadata.index > 0) return;
-  const boot = bootstrapLog(members.map((m) => m.id));
-  await storage.persist({ entries: boot.entries, hardState: boot.hardState, snapshot: null });
-  logger.info({ voters: members.map((m) => m.name) }, 'new cluster: initial configuration written');
+  return storage.lastIndex() === 0 && hardState.term === 0 && storage.snapshot().metadata.index === 0;
 }
 
-/** Graceful shutdown transfers leadership first (DESIGN §7), waiting at most an election timeout. */
-async function handOffLeadership(coordinator: Coordinator, config: ServerConfig, logger: Logger): Promise<void> {
-  const node = coordinator.node;
-  if (!node.isLeader || config.members.length < 2) return;
-  const st = node.status();
-  const target = st.confState.voters.find((id) => id !== node.id);
-  if (target === undefined) return;
-  node.transferLeadership(target);
-  const deadline = Date.now() + config.tickMs * config.electionTimeoutTicks;
-  while (node.isLeader && Date.now() < deadline) await new Promise((r) => setTimeout(r, config.tickMs));
-  logger.info({ transferred: !node.isLeader }, 'leadership handed off before shutdown');
+/**
+ * A brand-new data directory starts from the configuration in the log (raft/README.md); each
+ * entry carries its member's name and addresses, so members added later learn them too.
+ */
+async function bootstrapIfEmpty(storage: NodeStorage, members: readonly Member[], logger: Logger): Promise<void> {
+  if (!isEmpty(storage)) return;
+  const boot = bootstrapLog(
+    members.map((m) => m.id),
+    new Map(members.map((m) => [m.id, encodeMemberContext(m)])),
+  );
+  await storage.persist({ entries: boot.entries, hardState: boot.hardState, snapshot: null });
+  logger.info({ voters: members.map((m) => m.name) }, 'new cluster: initial configuration written');
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {

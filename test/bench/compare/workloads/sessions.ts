@@ -1,0 +1,46 @@
+/**
+ * Workload 6: idle sessions. N sessions are opened and kept alive by their clients (keepalive
+ * every TTL / 3 in every client used here) with nothing else happening; the servers' CPU over a
+ * window and their memory at its end are what N idle sessions cost. For ZooKeeper each session
+ * is its own connection; the others share a connection among sessionsPerClient sessions.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import { bottleneckNote, ResourceMeter } from '../resources.js';
+import { round } from '../stats.js';
+import { serverPids, type WorkloadContext, type WorkloadOutput } from './context.js';
+import { SessionPool } from './pool.js';
+
+export async function idleSessions(ctx: WorkloadContext, count: number): Promise<WorkloadOutput> {
+  const { plan, system } = ctx;
+  const perClient = system.name === 'zookeeper' ? 1 : plan.sessionsPerClient;
+  ctx.progress.update(`opening ${count} sessions`);
+  const pool = await SessionPool.open(
+    system.connectSpec,
+    count,
+    perClient,
+    plan.idleSessionTtlMs,
+    plan.setupConcurrency,
+  );
+  try {
+    // one full keepalive round before measuring, so the opening burst is not counted
+    ctx.progress.update(`${count} sessions open, settling`);
+    await delay(plan.idleSessionTtlMs / 3);
+    ctx.progress.update(`${count} idle sessions: measuring CPU for ${plan.idleMeasureMs / 1000} s`);
+    const meter = new ResourceMeter(serverPids(system));
+    await delay(plan.idleMeasureMs);
+    const use = meter.finish();
+    const rss = use.serverRssMb.reduce<number>((a, b) => a + (b ?? Number.NaN), 0);
+    const note = bottleneckNote(use);
+    return {
+      metrics: {
+        [`sessions.${count}.cpuPct`]: round(use.serverCpuPct ?? Number.NaN),
+        [`sessions.${count}.rssMb`]: round(rss),
+      },
+      details: { [`sessions.${count}`]: { connections: pool.clients.length, resources: use } },
+      notes: note === null ? [] : [`${count} idle sessions: ${note}`],
+    };
+  } finally {
+    ctx.progress.update(`closing ${count} sessions`);
+    await pool.close();
+  }
+}

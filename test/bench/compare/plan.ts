@@ -20,6 +20,8 @@ export interface BenchPlan {
   readonly warmupMs: number;
   /** …and is measured this long. */
   readonly measureMs: number;
+  /** A window goes on past measureMs (boundedly) until it has this many samples. */
+  readonly minSamples: number;
   /** Workload 1: one lock per worker. */
   readonly independentWorkers: readonly number[];
   /** Workload 2: workers on one lock. */
@@ -56,6 +58,7 @@ export const FULL_PLAN: BenchPlan = {
   quick: false,
   warmupMs: 2_000,
   measureMs: 10_000,
+  minSamples: 10,
   independentWorkers: [1, 32, 128],
   contentionWorkers: 8,
   failoverTrials: 3,

@@ -7,8 +7,12 @@ import { cpus } from 'node:os';
 import { type EventLoopUtilization, performance } from 'node:perf_hooks';
 import { type MachineSample, type ProcSample, sampleMachine, sampleProcess } from './proc/proc-stats.js';
 
-/** Above this event-loop utilization the client process was the bottleneck, not the servers. */
-export const CLIENT_BOUND_ELU = 0.9;
+/**
+ * Above this CPU (% of one core) the client process was the bottleneck, not the servers: its
+ * JavaScript runs on one thread. (Event-loop utilization alone misleads on a busy machine: a
+ * process waiting for a core counts as busy.)
+ */
+export const CLIENT_BOUND_CPU_PCT = 85;
 /** Above this share of all cores busy the machine itself was saturated. */
 export const MACHINE_SATURATED = 0.95;
 
@@ -65,13 +69,11 @@ export class ResourceMeter {
   }
 }
 
-/** A note for the table when the client or the machine, not the servers, set the pace. */
-export function bottleneckNote(use: ResourceUse): string | null {
-  if (use.clientElu >= CLIENT_BOUND_ELU) {
-    return `client-bound: the client process's event loop was busy ${(use.clientElu * 100).toFixed(0)}% of the window (the server numbers are a floor)`;
-  }
-  if (use.machineBusy !== null && use.machineBusy >= MACHINE_SATURATED) {
-    return `machine saturated: all ${use.cores} cores ${(use.machineBusy * 100).toFixed(0)}% busy (servers and client share them)`;
-  }
+export type Bottleneck = 'client' | 'machine';
+
+/** What, other than the servers, set the pace of a window (null: the servers did). */
+export function bottleneckOf(use: ResourceUse): Bottleneck | null {
+  if (use.clientCpuPct >= CLIENT_BOUND_CPU_PCT) return 'client';
+  if (use.machineBusy !== null && use.machineBusy >= MACHINE_SATURATED) return 'machine';
   return null;
 }

@@ -17,6 +17,7 @@ import { Progress } from './progress.js';
 import { renderHtml } from './report/chart.js';
 import { type BenchResult, RESULT_FORMAT_VERSION, type ResultRow, type SystemReport } from './report/result.js';
 import { rowSpecs } from './report/rows.js';
+import { type Bottleneck, bottleneckOf, CLIENT_BOUND_CPU_PCT, MACHINE_SATURATED } from './resources.js';
 import { startBaton } from './systems/baton.js';
 import { startEtcd } from './systems/etcd.js';
 import { startRedis } from './systems/redis.js';
@@ -40,6 +41,8 @@ type Peer = Exclude<SystemName, 'baton'>;
 
 interface SystemRun {
   readonly metrics: Record<string, number>;
+  /** Measured windows that the client process or a saturated machine, not the servers, paced. */
+  readonly bottlenecks: { readonly kind: Bottleneck; readonly window: string }[];
   readonly errors: Partial<Record<Workload, string>>;
   readonly details: Record<string, unknown>;
 }
@@ -83,7 +86,7 @@ async function runSystem(
   notes: string[],
 ): Promise<SystemRun> {
   const label = SYSTEM_LABELS[system.name];
-  const run: SystemRun = { metrics: {}, errors: {}, details: {} };
+  const run: SystemRun = { metrics: {}, bottlenecks: [], errors: {}, details: {} };
   const stamp = Date.now().toString(36);
   const ctxFor = (name: string): WorkloadContext => ({
     system,
@@ -96,6 +99,10 @@ async function runSystem(
     Object.assign(run.metrics, out.metrics);
     Object.assign(run.details, out.details);
     for (const n of out.notes) notes.push(`${label}: ${n}`);
+    for (const w of out.windows ?? []) {
+      const kind = bottleneckOf(w.use);
+      if (kind !== null) run.bottlenecks.push({ kind, window: w.label });
+    }
   };
 
   if (tasks.some((t) => t.workload === 'independent' || t.workload === 'contention')) {
@@ -238,6 +245,26 @@ export async function runBench(options: RunOptions): Promise<{ result: BenchResu
   }
   progress.finish();
 
+  const bottlenecked = (kind: Bottleneck): string =>
+    [...ran]
+      .map(([s, r]) => {
+        const windows = r.bottlenecks.filter((b) => b.kind === kind).map((b) => b.window);
+        return windows.length === 0 ? '' : `${SYSTEM_LABELS[s]} (${windows.join(', ')})`;
+      })
+      .filter((x) => x !== '')
+      .join('; ');
+  const clientBound = bottlenecked('client');
+  if (clientBound !== '') {
+    notes.push(
+      `client-bound windows: the client process used ≥${CLIENT_BOUND_CPU_PCT}% of a core, so the servers could have done more (the number is a floor): ${clientBound}`,
+    );
+  }
+  const saturated = bottlenecked('machine');
+  if (saturated !== '') {
+    notes.push(
+      `windows with every core ≥${MACHINE_SATURATED * 100}% busy (servers, client and anything else running share ${cpus().length} cores): ${saturated}`,
+    );
+  }
   if (options.plan.quick)
     notes.unshift('quick smoke run: short windows and small counts; the numbers are not meaningful');
   const rows = buildRows(options, ran, reports);

@@ -54,6 +54,8 @@ export async function startEtcd(bin: string): Promise<EtcdCluster> {
   const clientPorts = ports.slice(0, 3);
   const peerPorts = ports.slice(3);
   const names = clientPorts.map((_, i) => `e${i + 1}`);
+  // one token for all members: it seeds the cluster id they must agree on
+  const token = `bench-${process.pid}-${Date.now()}`;
   const initialCluster = names.map((n, i) => `${n}=http://${HOST}:${peerPorts[i]}`).join(',');
   const nodes = names.map(
     (name, i) =>
@@ -75,7 +77,7 @@ export async function startEtcd(bin: string): Promise<EtcdCluster> {
         '--initial-cluster-state',
         'new',
         '--initial-cluster-token',
-        `bench-${process.pid}-${Date.now()}`,
+        token,
         '--logger',
         'zap',
         '--log-level',

@@ -81,9 +81,8 @@ export async function startZookeeper(java: string): Promise<ZkEnsemble> {
   });
   let version = 'Debian zookeeper';
   try {
-    // dpkg-query's own field syntax, not a template
-    const format = ['$', '{Version}'].join('');
-    version = execFileSync('dpkg-query', ['-W', '-f', format, 'zookeeper'], { encoding: 'utf8' }).trim();
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own field syntax, not a template
+    version = execFileSync('dpkg-query', ['-W', '-f', '${Version}', 'zookeeper'], { encoding: 'utf8' }).trim();
   } catch {
     // not a Debian package install: keep the generic name
   }

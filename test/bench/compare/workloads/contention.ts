@@ -3,7 +3,6 @@
  * released: handoffs/s is how fast the lock moves from holder to waiter, the acquire latency
  * includes the queueing, and the FIFO check says whether waiters were served in order.
  */
-import { bottleneckNote } from '../resources.js';
 import { percentile, round } from '../stats.js';
 import { serverPids, type WorkloadContext, type WorkloadOutput } from './context.js';
 import { checkFifo, type GrantRecord } from './fifo.js';
@@ -32,6 +31,7 @@ export async function contention(ctx: WorkloadContext): Promise<WorkloadOutput> 
       pids: serverPids(system),
       progress: ctx.progress,
       describe: () => `${all} handoffs`,
+      enough: () => handoffs >= plan.minSamples && records.length >= plan.minSamples,
       loop: async (i, w) => {
         const session = pool.session(i);
         while (!w.stopped) {
@@ -47,8 +47,6 @@ export async function contention(ctx: WorkloadContext): Promise<WorkloadOutput> 
     });
     const fifo = checkFifo(records, workers);
     const latencies = records.map((r) => r.grantedAt - r.requestedAt);
-    const note = bottleneckNote(use);
-    const notes: string[] = note === null ? [] : [`contention: ${note}`];
     return {
       metrics: {
         'contention.handoffsPerSec': round((handoffs * 1000) / window.lengthMs),
@@ -57,7 +55,8 @@ export async function contention(ctx: WorkloadContext): Promise<WorkloadOutput> 
         'contention.fifoOvertakes': fifo.overtakes,
       },
       details: { contention: { handoffs, windowMs: round(window.lengthMs), fifo, resources: use } },
-      notes,
+      notes: [],
+      windows: [{ label: 'contention', use }],
     };
   } finally {
     await pool.close();

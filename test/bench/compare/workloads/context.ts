@@ -1,6 +1,7 @@
 /** What every workload is given, and what it hands back. */
 import type { BenchPlan } from '../plan.js';
 import type { Progress } from '../progress.js';
+import type { ResourceUse } from '../resources.js';
 import type { RunningSystem } from '../systems/system.js';
 
 export interface WorkloadContext {
@@ -20,6 +21,8 @@ export interface WorkloadOutput {
   readonly details: Record<string, unknown>;
   /** Lines for the table's notes (a client-bound window, a failover that did not recover…). */
   readonly notes: string[];
+  /** The measured windows and what they cost, to say which were client-bound or starved. */
+  readonly windows?: readonly { readonly label: string; readonly use: ResourceUse }[];
 }
 
 /** Server pids of the system, in node order (null for a node that is down). */

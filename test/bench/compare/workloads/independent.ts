@@ -4,7 +4,6 @@
  * and the acquire latency is one replicated write seen from the client.
  */
 
-import { bottleneckNote } from '../resources.js';
 import { percentile, round } from '../stats.js';
 import { serverPids, type WorkloadContext, type WorkloadOutput } from './context.js';
 import { SessionPool } from './pool.js';
@@ -30,6 +29,7 @@ export async function independentLocks(ctx: WorkloadContext, workers: number): P
       pids: serverPids(system),
       progress: ctx.progress,
       describe: () => `${all} cycles`,
+      enough: () => cycles >= plan.minSamples && latencies.length >= plan.minSamples,
       loop: async (i, w) => {
         const session = pool.session(i);
         const name = `${ctx.namePrefix}/w${i}`;
@@ -45,7 +45,6 @@ export async function independentLocks(ctx: WorkloadContext, workers: number): P
         }
       },
     });
-    const note = bottleneckNote(use);
     const key = `independent.${workers}`;
     return {
       metrics: {
@@ -54,7 +53,8 @@ export async function independentLocks(ctx: WorkloadContext, workers: number): P
         [`${key}.acquireP99Ms`]: round(percentile(latencies, 99)),
       },
       details: { [key]: { cycles, windowMs: round(window.lengthMs), acquires: latencies.length, resources: use } },
-      notes: note === null ? [] : [`${workers} independent workers: ${note}`],
+      notes: [],
+      windows: [{ label: `${workers} independent worker${workers === 1 ? '' : 's'}`, use }],
     };
   } finally {
     await pool.close();

@@ -5,7 +5,7 @@
  * is its own connection; the others share a connection among sessionsPerClient sessions.
  */
 import { setTimeout as delay } from 'node:timers/promises';
-import { bottleneckNote, ResourceMeter } from '../resources.js';
+import { ResourceMeter } from '../resources.js';
 import { round } from '../stats.js';
 import { serverPids, type WorkloadContext, type WorkloadOutput } from './context.js';
 import { SessionPool } from './pool.js';
@@ -30,14 +30,14 @@ export async function idleSessions(ctx: WorkloadContext, count: number): Promise
     await delay(plan.idleMeasureMs);
     const use = meter.finish();
     const rss = use.serverRssMb.reduce<number>((a, b) => a + (b ?? Number.NaN), 0);
-    const note = bottleneckNote(use);
     return {
       metrics: {
         [`sessions.${count}.cpuPct`]: round(use.serverCpuPct ?? Number.NaN),
         [`sessions.${count}.rssMb`]: round(rss),
       },
       details: { [`sessions.${count}`]: { connections: pool.clients.length, resources: use } },
-      notes: note === null ? [] : [`${count} idle sessions: ${note}`],
+      notes: [],
+      windows: [{ label: `${count} idle sessions`, use }],
     };
   } finally {
     ctx.progress.update(`closing ${count} sessions`);

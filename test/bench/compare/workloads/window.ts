@@ -22,6 +22,12 @@ export class MeasureWindow {
 }
 
 /**
+ * A window that has not gathered enough samples by its planned end goes on for at most this
+ * much longer (a quick run on a busy machine may otherwise measure nothing).
+ */
+const EXTENSION_MAX_MS = 30_000;
+
+/**
  * Runs `workers` loops (each `loop(i, window)` returns when window.stopped) through warm-up and
  * measurement; returns the window and what it cost. A worker failing fails the run.
  */
@@ -33,6 +39,8 @@ export async function runWindow(options: {
   readonly progress: Progress;
   readonly describe: () => string;
   readonly loop: (i: number, window: MeasureWindow) => Promise<void>;
+  /** True once the window holds enough samples to report; checked from the planned end on. */
+  readonly enough: () => boolean;
 }): Promise<{ window: MeasureWindow; use: ResourceUse }> {
   const window = new MeasureWindow();
   let failure: unknown = null;
@@ -48,7 +56,12 @@ export async function runWindow(options: {
     window.startMs = performance.now();
     const meter = new ResourceMeter(options.pids);
     const until = window.startMs + options.measureMs;
-    while (!window.stopped && performance.now() < until) await delay(Math.min(100, until - performance.now()));
+    const latest = until + EXTENSION_MAX_MS;
+    for (;;) {
+      const now = performance.now();
+      if (window.stopped || now >= latest || (now >= until && options.enough())) break;
+      await delay(Math.max(1, Math.min(100, (now < until ? until : latest) - now)));
+    }
     window.endMs = performance.now();
     const use = meter.finish();
     window.stopped = true;

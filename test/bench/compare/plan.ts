@@ -16,6 +16,8 @@ export type Workload = (typeof WORKLOADS)[number];
 
 export interface BenchPlan {
   readonly quick: boolean;
+  /** Run one discarded warm-up (32 workers, workload 1) per system first: the JITs of the JVM and V8. */
+  readonly warmupRun: boolean;
   /** Each throughput workload runs this long before it is measured… */
   readonly warmupMs: number;
   /** …and is measured this long. */
@@ -56,6 +58,7 @@ export interface BenchPlan {
 
 export const FULL_PLAN: BenchPlan = {
   quick: false,
+  warmupRun: true,
   warmupMs: 2_000,
   measureMs: 10_000,
   minSamples: 10,
@@ -81,6 +84,7 @@ export const FULL_PLAN: BenchPlan = {
 export const QUICK_PLAN: BenchPlan = {
   ...FULL_PLAN,
   quick: true,
+  warmupRun: false,
   warmupMs: 200,
   measureMs: 800,
   failoverTrials: 1,
@@ -88,10 +92,10 @@ export const QUICK_PLAN: BenchPlan = {
   failoverAfterMs: 500,
   electionHandoffs: 5,
   takeoverTrials: 1,
-  idleSessionCounts: [200],
+  idleSessionCounts: [100],
   idleSessionTtlMs: 3_000,
   idleMeasureMs: 1_500,
-  heldLocks: 2_000,
+  heldLocks: 500,
   heldLockSessions: 10,
 };
 

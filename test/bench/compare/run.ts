@@ -63,6 +63,11 @@ function start(system: SystemName, bin: string | null): Promise<RunningSystem> {
   }
 }
 
+/** The warm-up run precedes the throughput workloads only. */
+function wantsWarmup(plan: BenchPlan, tasks: readonly Task[]): boolean {
+  return plan.warmupRun && tasks.some((t) => t.workload === 'independent' || t.workload === 'contention');
+}
+
 function withBudget<T>(what: string, budgetMs: number, work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -105,7 +110,7 @@ async function runSystem(
     }
   };
 
-  if (tasks.some((t) => t.workload === 'independent' || t.workload === 'contention')) {
+  if (wantsWarmup(options.plan, tasks)) {
     progress.begin(`${label}: warm-up run (${WARMUP_WORKERS} workers, discarded)`);
     try {
       await withBudget('the warm-up run', 180_000, independentLocks(ctxFor('warmup'), WARMUP_WORKERS));
@@ -217,7 +222,10 @@ export async function runBench(options: RunOptions): Promise<{ result: BenchResu
 
   const tasks = planTasks(options.plan, options.workloads);
   const order = SYSTEM_NAMES.filter((s) => bins.has(s));
-  const progress = new Progress(order.length * (tasks.length + 2), options.out);
+  const progress = new Progress(
+    order.length * (tasks.length + (wantsWarmup(options.plan, tasks) ? 2 : 1)),
+    options.out,
+  );
   const ran = new Map<SystemName, SystemRun>();
   for (const name of order) {
     const ts = performance.now();

@@ -11,13 +11,35 @@ export function createNode(zk: Client, path: string, data: Buffer, mode: number)
   });
 }
 
-/** Creates `path` and its parents as persistent nodes; one that exists already is fine. */
-export function ensurePath(zk: Client, path: string): Promise<void> {
+export function isNoNode(err: unknown): boolean {
+  return isCode(err, Exception.NO_NODE);
+}
+
+function exists(zk: Client, path: string): Promise<boolean> {
   return new Promise((resolve, reject) => {
-    zk.mkdirp(path, CreateMode.PERSISTENT, (err) =>
+    zk.exists(path, (err, stat) => (err ? reject(err) : resolve(Boolean(stat))));
+  });
+}
+
+function createPersistent(zk: Client, path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    zk.create(path, CreateMode.PERSISTENT, (err) =>
       err && !isCode(err, Exception.NODE_EXISTS) ? reject(err) : resolve(),
     );
   });
+}
+
+/**
+ * Creates the missing persistent nodes of `path`, as Curator's ZKPaths.mkdirs does: an exists
+ * check (a read, served locally) before each create. The library's own mkdirp tries a create for
+ * every component, and on ZooKeeper a failed create is still a write through the leader.
+ */
+export async function ensurePath(zk: Client, path: string): Promise<void> {
+  let current = '';
+  for (const part of path.split('/').slice(1)) {
+    current += `/${part}`;
+    if (!(await exists(zk, current))) await createPersistent(zk, current);
+  }
 }
 
 export function children(zk: Client, path: string): Promise<string[]> {

@@ -6,7 +6,7 @@
  * Leader election is the same recipe on its own node, with the candidate's value as data.
  */
 import { type Client, CreateMode } from 'node-zookeeper-client';
-import { children, createNode, ensurePath, removeNode, waitGone } from './zk-ops.js';
+import { children, createNode, ensurePath, isNoNode, removeNode, waitGone } from './zk-ops.js';
 
 const CHILD_PREFIX = 'n-';
 
@@ -15,24 +15,24 @@ function sequenceOf(child: string): number {
   return Number(child.slice(child.length - 10));
 }
 
-/** Parent paths known to exist (the recipe creates the lock node once, like Curator's creatingParents). */
-const knownParents = new WeakMap<Client, Set<string>>();
-
-async function ensureParent(zk: Client, path: string): Promise<void> {
-  let known = knownParents.get(zk);
-  if (known === undefined) {
-    known = new Set();
-    knownParents.set(zk, known);
+/**
+ * Creates our ephemeral-sequential child; when the lock node does not exist yet, creates it and
+ * its parents and tries again (Curator's creatingParentContainersIfNeeded: no extra write while
+ * the lock node exists).
+ */
+async function createChild(zk: Client, parent: string, data: Buffer): Promise<string> {
+  try {
+    return await createNode(zk, `${parent}/${CHILD_PREFIX}`, data, CreateMode.EPHEMERAL_SEQUENTIAL);
+  } catch (err) {
+    if (!isNoNode(err)) throw err;
+    await ensurePath(zk, parent);
+    return createNode(zk, `${parent}/${CHILD_PREFIX}`, data, CreateMode.EPHEMERAL_SEQUENTIAL);
   }
-  if (known.has(path)) return;
-  await ensurePath(zk, path);
-  known.add(path);
 }
 
 /** Queues at `parent` and resolves with our node's path once it is the lowest. */
 export async function enqueueAndWait(zk: Client, parent: string, data: Buffer): Promise<string> {
-  await ensureParent(zk, parent);
-  const ours = await createNode(zk, `${parent}/${CHILD_PREFIX}`, data, CreateMode.EPHEMERAL_SEQUENTIAL);
+  const ours = await createChild(zk, parent, data);
   const ourName = ours.slice(parent.length + 1);
   const ourSeq = sequenceOf(ourName);
   try {

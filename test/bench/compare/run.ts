@@ -152,6 +152,32 @@ async function runSystem(
   return run;
 }
 
+/** The windows that the client or a saturated machine paced, one note per kind. */
+function bottleneckNotes(ran: ReadonlyMap<SystemName, SystemRun>): string[] {
+  const listed = (kind: Bottleneck): string =>
+    [...ran]
+      .map(([s, r]) => {
+        const windows = r.bottlenecks.filter((b) => b.kind === kind).map((b) => b.window);
+        return windows.length === 0 ? '' : `${SYSTEM_LABELS[s]} (${windows.join(', ')})`;
+      })
+      .filter((x) => x !== '')
+      .join('; ');
+  const out: string[] = [];
+  const clientBound = listed('client');
+  if (clientBound !== '') {
+    out.push(
+      `client-bound windows: the client process used ≥${CLIENT_BOUND_CPU_PCT}% of a core, so the servers could have done more (the number is a floor): ${clientBound}`,
+    );
+  }
+  const saturated = listed('machine');
+  if (saturated !== '') {
+    out.push(
+      `windows with every core ≥${MACHINE_SATURATED * 100}% busy (servers, client and anything else running share ${cpus().length} cores): ${saturated}`,
+    );
+  }
+  return out;
+}
+
 function buildRows(
   options: RunOptions,
   ran: ReadonlyMap<SystemName, SystemRun>,
@@ -227,6 +253,39 @@ export async function runBench(options: RunOptions): Promise<{ result: BenchResu
     options.out,
   );
   const ran = new Map<SystemName, SystemRun>();
+  const assemble = (complete: boolean): BenchResult => {
+    const allNotes = [...notes, ...bottleneckNotes(ran)];
+    if (options.plan.quick)
+      allNotes.unshift('quick smoke run: short windows and small counts; the numbers are not meaningful');
+    const details: Partial<Record<SystemName, Record<string, unknown>>> = {};
+    for (const [s, r] of ran) {
+      details[s] = { ...r.details, ...(Object.keys(r.errors).length > 0 ? { errors: r.errors } : {}) };
+    }
+    return {
+      formatVersion: RESULT_FORMAT_VERSION,
+      complete,
+      quick: options.plan.quick,
+      startedAt,
+      durationMs: Math.round(performance.now() - t0),
+      machine: {
+        cores: cpus().length,
+        node: process.version,
+        platform: process.platform,
+        loadAverage: loadavg().map((l) => Number(l.toFixed(2))),
+      },
+      plan: options.plan,
+      workloads: options.workloads,
+      systems: reports,
+      rows: buildRows(options, ran, reports),
+      notes: allNotes,
+      details,
+    };
+  };
+  const write = (result: BenchResult): void => {
+    mkdirSync(options.outDir, { recursive: true });
+    writeFileSync(join(options.outDir, 'results.json'), `${JSON.stringify(result, null, 2)}\n`);
+    writeFileSync(join(options.outDir, 'report.html'), renderHtml(result));
+  };
   for (const name of order) {
     const ts = performance.now();
     const label = SYSTEM_LABELS[name];
@@ -250,56 +309,12 @@ export async function runBench(options: RunOptions): Promise<{ result: BenchResu
       // give the kernel a moment to release the ports and page cache of the stopped cluster
       await delay(200);
     }
+    // what is done so far survives a run that dies or is interrupted later
+    write(assemble(false));
   }
   progress.finish();
-
-  const bottlenecked = (kind: Bottleneck): string =>
-    [...ran]
-      .map(([s, r]) => {
-        const windows = r.bottlenecks.filter((b) => b.kind === kind).map((b) => b.window);
-        return windows.length === 0 ? '' : `${SYSTEM_LABELS[s]} (${windows.join(', ')})`;
-      })
-      .filter((x) => x !== '')
-      .join('; ');
-  const clientBound = bottlenecked('client');
-  if (clientBound !== '') {
-    notes.push(
-      `client-bound windows: the client process used ≥${CLIENT_BOUND_CPU_PCT}% of a core, so the servers could have done more (the number is a floor): ${clientBound}`,
-    );
-  }
-  const saturated = bottlenecked('machine');
-  if (saturated !== '') {
-    notes.push(
-      `windows with every core ≥${MACHINE_SATURATED * 100}% busy (servers, client and anything else running share ${cpus().length} cores): ${saturated}`,
-    );
-  }
-  if (options.plan.quick)
-    notes.unshift('quick smoke run: short windows and small counts; the numbers are not meaningful');
-  const rows = buildRows(options, ran, reports);
-  const details: Partial<Record<SystemName, Record<string, unknown>>> = {};
-  for (const [s, r] of ran)
-    details[s] = { ...r.details, ...(Object.keys(r.errors).length > 0 ? { errors: r.errors } : {}) };
-  const result: BenchResult = {
-    formatVersion: RESULT_FORMAT_VERSION,
-    quick: options.plan.quick,
-    startedAt,
-    durationMs: Math.round(performance.now() - t0),
-    machine: {
-      cores: cpus().length,
-      node: process.version,
-      platform: process.platform,
-      loadAverage: loadavg().map((l) => Number(l.toFixed(2))),
-    },
-    plan: options.plan,
-    workloads: options.workloads,
-    systems: reports,
-    rows,
-    notes,
-    details,
-  };
-  mkdirSync(options.outDir, { recursive: true });
-  writeFileSync(join(options.outDir, 'results.json'), `${JSON.stringify(result, null, 2)}\n`);
-  writeFileSync(join(options.outDir, 'report.html'), renderHtml(result));
+  const result = assemble(true);
+  write(result);
   const failedRuns = [...ran.values()].some((r) => Object.keys(r.errors).length > 0);
   const failedSystems = SYSTEM_NAMES.some((s) => reports[s].state === 'failed');
   return { result, ok: !failedRuns && !failedSystems && reports.baton.state !== 'skipped' };

@@ -44,6 +44,8 @@ export interface ResultRow {
 
 export interface BenchResult {
   readonly formatVersion: number;
+  /** False in the file written after each system, while later systems are still to run. */
+  readonly complete: boolean;
   readonly quick: boolean;
   readonly startedAt: string;
   readonly durationMs: number;

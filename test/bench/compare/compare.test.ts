@@ -85,6 +85,7 @@ describe('npm run bench -- --quick', () => {
       const result = JSON.parse(readFileSync(resultFile, 'utf8')) as BenchResult;
       expect(code, output).toBe(0);
       expect(result.quick).toBe(true);
+      expect(result.complete).toBe(true);
       expect(readFileSync(join(outDir, 'report.html'), 'utf8')).toContain('<svg');
 
       const ran = SYSTEM_NAMES.filter((s) => result.systems[s].state === 'ran');

@@ -38,6 +38,7 @@ export async function lockMutex(client: Etcd3, name: string, leaseId: string): P
     release: async () => {
       await client.delete().key(myKey);
     },
+    queueOrder: Number(myRev),
   };
   if (owner === undefined || BigInt(owner.create_revision) === myRev) return held;
   try {

@@ -25,6 +25,11 @@ export interface ConnectSpec {
 /** A lock (or semaphore slot) held by a session. */
 export interface HeldLock {
   release(): Promise<void>;
+  /**
+   * Where the system queued this request, when the client can see it: ZooKeeper's sequence
+   * number, etcd's create revision. The FIFO check uses it instead of client-side times.
+   */
+  readonly queueOrder?: number;
 }
 
 /** Leadership of an election. */

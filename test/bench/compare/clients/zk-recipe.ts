@@ -11,7 +11,7 @@ import { children, createNode, ensurePath, isNoNode, removeNode, waitGone } from
 const CHILD_PREFIX = 'n-';
 
 /** The sequence number ZooKeeper appended (10 digits). */
-function sequenceOf(child: string): number {
+export function sequenceOf(child: string): number {
   return Number(child.slice(child.length - 10));
 }
 

@@ -6,7 +6,7 @@
 import { type Client, createClient } from 'node-zookeeper-client';
 import type { HeldLeadership, HeldLock, LockClient, LockSession, NameKind } from './lock-client.js';
 import { children } from './zk-ops.js';
-import { enqueueAndWait, removeNode } from './zk-recipe.js';
+import { enqueueAndWait, removeNode, sequenceOf } from './zk-recipe.js';
 
 const LOCK_ROOT = '/locks';
 const ELECTION_ROOT = '/election';
@@ -38,7 +38,7 @@ class ZkSession implements LockSession {
 
   async acquire(name: string): Promise<HeldLock> {
     const ours = await enqueueAndWait(this.zk, `${LOCK_ROOT}/${name}`, Buffer.alloc(0));
-    return { release: () => removeNode(this.zk, ours) };
+    return { release: () => removeNode(this.zk, ours), queueOrder: sequenceOf(ours) };
   }
 
   async campaign(name: string, value: string): Promise<HeldLeadership> {

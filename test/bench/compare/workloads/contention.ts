@@ -39,7 +39,14 @@ export async function contention(ctx: WorkloadContext): Promise<WorkloadOutput> 
           const lock = await session.acquire(name);
           const grantedAt = performance.now();
           all++;
-          if (w.inside(requestedAt)) records.push({ worker: i, requestedAt, grantedAt });
+          if (w.inside(requestedAt)) {
+            records.push({
+              worker: i,
+              requestedAt,
+              grantedAt,
+              ...(lock.queueOrder === undefined ? {} : { queueOrder: lock.queueOrder }),
+            });
+          }
           if (w.inside(grantedAt)) handoffs++;
           await lock.release();
         }

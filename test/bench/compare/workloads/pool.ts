@@ -32,14 +32,18 @@ export class SessionPool {
     perClient: number,
     ttlMs: number,
     concurrency: number,
+    onOpened?: (opened: number) => void,
   ): Promise<SessionPool> {
     const clientCount = Math.max(1, Math.ceil(sessions / perClient));
     const clients: LockClient[] = [];
     try {
       for (const c of await mapLimited(clientCount, concurrency, () => connectClient(spec))) clients.push(c);
-      const opened = await mapLimited(sessions, concurrency, (i) =>
-        (clients[Math.floor(i / perClient)] as LockClient).openSession(ttlMs),
-      );
+      let count = 0;
+      const opened = await mapLimited(sessions, concurrency, async (i) => {
+        const session = await (clients[Math.floor(i / perClient)] as LockClient).openSession(ttlMs);
+        onOpened?.(++count);
+        return session;
+      });
       return new SessionPool(clients, opened);
     } catch (err) {
       await Promise.all(clients.map((c) => c.close().catch(() => {})));

@@ -14,14 +14,33 @@ export async function idleSessions(ctx: WorkloadContext, count: number): Promise
   const { plan, system } = ctx;
   const perClient = system.name === 'zookeeper' ? 1 : plan.sessionsPerClient;
   ctx.progress.update(`opening ${count} sessions`);
-  const pool = await SessionPool.open(
-    system.connectSpec,
-    count,
-    perClient,
-    plan.idleSessionTtlMs,
-    plan.setupConcurrency,
-  );
+  let opened = 0;
+  const t0 = performance.now();
+  const openMeter = new ResourceMeter(serverPids(system));
+  let pool: SessionPool;
   try {
+    pool = await SessionPool.open(
+      system.connectSpec,
+      count,
+      perClient,
+      plan.idleSessionTtlMs,
+      plan.setupConcurrency,
+      (n) => {
+        opened = n;
+        if (n % 100 === 0) ctx.progress.update(`${n}/${count} sessions open`);
+      },
+    );
+  } catch (err) {
+    // say how far it got and who was busy: the servers, or this client process
+    const use = openMeter.finish();
+    const cpu = (v: number | null): string => (v === null ? '?' : `${Math.round(v)}%`);
+    throw new Error(
+      `${(err as Error).message} — after ${opened} of ${count} sessions opened in ${Math.round((performance.now() - t0) / 1000)} s; meanwhile servers ${cpu(use.serverCpuPct)} of a core (all nodes), this client process ${cpu(use.clientCpuPct)}, machine ${cpu(use.machineBusy === null ? null : use.machineBusy * 100)} busy`,
+    );
+  }
+  try {
+    const openUse = openMeter.finish();
+    const openSeconds = round((performance.now() - t0) / 1000);
     // one full keepalive round before measuring, so the opening burst is not counted
     ctx.progress.update(`${count} sessions open, settling`);
     await delay(plan.idleSessionTtlMs / 3);
@@ -35,7 +54,14 @@ export async function idleSessions(ctx: WorkloadContext, count: number): Promise
         [`sessions.${count}.cpuPct`]: round(use.serverCpuPct ?? Number.NaN),
         [`sessions.${count}.rssMb`]: round(rss),
       },
-      details: { [`sessions.${count}`]: { connections: pool.clients.length, resources: use } },
+      details: {
+        [`sessions.${count}`]: {
+          connections: pool.clients.length,
+          openSeconds,
+          openResources: openUse,
+          resources: use,
+        },
+      },
       notes: [],
       windows: [{ label: `${count} idle sessions`, use }],
     };

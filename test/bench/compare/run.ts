@@ -136,6 +136,8 @@ async function runSystem(
     } catch (err) {
       run.errors[task.workload] ??= message(err);
       notes.push(`${label}: ${task.label} failed: ${message(err)}`);
+      // the servers' own account of the failure, for whoever reads results.json
+      run.details[`serverLogs.${task.workload}`] = system.logs();
       if (message(err).includes('did not finish within')) abandoned = `abandoned after an earlier workload hung`;
       else {
         // a failure may have left the cluster unsettled: the next workload starts from a healthy one

@@ -34,7 +34,7 @@ export function planTasks(plan: BenchPlan, selected: readonly Workload[]): Task[
     ...plan.independentWorkers.map(
       (w): Task => ({
         workload: 'independent',
-        label: `1 independent locks, ${w} worker${w === 1 ? '' : 's'}`,
+        label: `W1 independent locks, ${w} worker${w === 1 ? '' : 's'}`,
         steady: true,
         budgetMs: window + TASK_SLACK_MS,
         applies: () => true,
@@ -43,7 +43,7 @@ export function planTasks(plan: BenchPlan, selected: readonly Workload[]): Task[
     ),
     {
       workload: 'contention',
-      label: `2 contention, ${plan.contentionWorkers} workers on 1 lock`,
+      label: `W2 contention, ${plan.contentionWorkers} workers on 1 lock`,
       steady: true,
       budgetMs: window + TASK_SLACK_MS,
       applies: () => true,
@@ -51,7 +51,7 @@ export function planTasks(plan: BenchPlan, selected: readonly Workload[]): Task[
     },
     {
       workload: 'election',
-      label: `4 election handoff ×${plan.electionHandoffs}`,
+      label: `W4 election handoff ×${plan.electionHandoffs}`,
       steady: true,
       budgetMs: plan.electionHandoffs * 1_000 + TASK_SLACK_MS,
       applies: (s) => s.replicated,
@@ -59,7 +59,7 @@ export function planTasks(plan: BenchPlan, selected: readonly Workload[]): Task[
     },
     {
       workload: 'takeover',
-      label: `5 crash takeover ×${plan.takeoverTrials}`,
+      label: `W5 crash takeover ×${plan.takeoverTrials}`,
       steady: true,
       budgetMs: plan.takeoverTrials * 60_000 + TASK_SLACK_MS,
       applies: () => true,
@@ -67,7 +67,7 @@ export function planTasks(plan: BenchPlan, selected: readonly Workload[]): Task[
     },
     {
       workload: 'failover',
-      label: `3 failover: leader SIGKILL ×${plan.failoverTrials}`,
+      label: `W3 failover: leader SIGKILL ×${plan.failoverTrials}`,
       steady: false,
       budgetMs: plan.failoverTrials * 150_000 + TASK_SLACK_MS,
       applies: (s) => s.replicated,
@@ -76,7 +76,7 @@ export function planTasks(plan: BenchPlan, selected: readonly Workload[]): Task[
     ...plan.idleSessionCounts.map(
       (n): Task => ({
         workload: 'sessions',
-        label: `6 ${n.toLocaleString('en-US')} idle sessions`,
+        label: `W6 ${n.toLocaleString('en-US')} idle sessions`,
         steady: false,
         budgetMs: n * 20 + plan.idleSessionTtlMs + plan.idleMeasureMs + TASK_SLACK_MS,
         applies: (s) => s.replicated,
@@ -85,7 +85,7 @@ export function planTasks(plan: BenchPlan, selected: readonly Workload[]): Task[
     ),
     {
       workload: 'memory',
-      label: `7 ${plan.heldLocks.toLocaleString('en-US')} held locks`,
+      label: `W7 ${plan.heldLocks.toLocaleString('en-US')} held locks`,
       steady: false,
       budgetMs: plan.heldLocks * 10 + TASK_SLACK_MS,
       applies: () => true,

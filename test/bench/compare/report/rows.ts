@@ -64,7 +64,7 @@ export function rowSpecs(plan: BenchPlan, takeoverTtlMs: number | null): RowSpec
     rows.push({
       id: `independent.${w}.cyclesPerSec`,
       workload: 'independent',
-      label: `1 independent locks, ${who}: cycles`,
+      label: `W1 independent locks, ${who}: cycles`,
       unit: '/s',
       better: 'higher',
       notFor: [],
@@ -78,7 +78,7 @@ export function rowSpecs(plan: BenchPlan, takeoverTtlMs: number | null): RowSpec
     rows.push({
       id: `independent.${w}.acquireP50Ms`,
       workload: 'independent',
-      label: `1 independent locks, ${who}: acquire p50`,
+      label: `W1 independent locks, ${who}: acquire p50`,
       unit: 'ms',
       better: 'lower',
       notFor: [],
@@ -98,7 +98,7 @@ export function rowSpecs(plan: BenchPlan, takeoverTtlMs: number | null): RowSpec
     rows.push({
       id: `independent.${w}.acquireP99Ms`,
       workload: 'independent',
-      label: `1 independent locks, ${who}: acquire p99`,
+      label: `W1 independent locks, ${who}: acquire p99`,
       unit: 'ms',
       better: 'lower',
       notFor: [],
@@ -109,7 +109,7 @@ export function rowSpecs(plan: BenchPlan, takeoverTtlMs: number | null): RowSpec
     {
       id: 'contention.handoffsPerSec',
       workload: 'contention',
-      label: `2 contention, ${c} workers on 1 lock: handoffs`,
+      label: `W2 contention, ${c} workers on 1 lock: handoffs`,
       unit: '/s',
       better: 'higher',
       notFor: [],
@@ -118,7 +118,7 @@ export function rowSpecs(plan: BenchPlan, takeoverTtlMs: number | null): RowSpec
     {
       id: 'contention.acquireP50Ms',
       workload: 'contention',
-      label: '2 contention: acquire p50 (queueing included)',
+      label: 'W2 contention: acquire p50 (queueing included)',
       unit: 'ms',
       better: 'lower',
       notFor: [],
@@ -126,7 +126,7 @@ export function rowSpecs(plan: BenchPlan, takeoverTtlMs: number | null): RowSpec
     {
       id: 'contention.acquireP99Ms',
       workload: 'contention',
-      label: '2 contention: acquire p99',
+      label: 'W2 contention: acquire p99',
       unit: 'ms',
       better: 'lower',
       notFor: [],
@@ -134,7 +134,7 @@ export function rowSpecs(plan: BenchPlan, takeoverTtlMs: number | null): RowSpec
     {
       id: 'contention.fifoOvertakes',
       workload: 'contention',
-      label: '2 contention: FIFO overtakes (0 = FIFO)',
+      label: 'W2 contention: FIFO overtakes (0 = FIFO)',
       unit: 'count',
       better: 'lower',
       notFor: [],
@@ -143,7 +143,7 @@ export function rowSpecs(plan: BenchPlan, takeoverTtlMs: number | null): RowSpec
     {
       id: 'failover.gapP50Ms',
       workload: 'failover',
-      label: `3 failover, leader SIGKILLed (${plan.failoverTrials}×): write gap p50`,
+      label: `W3 failover, leader SIGKILLed (${plan.failoverTrials}×): write gap p50`,
       unit: 'ms',
       better: 'lower',
       notFor: NOT_REDIS,
@@ -151,7 +151,7 @@ export function rowSpecs(plan: BenchPlan, takeoverTtlMs: number | null): RowSpec
     {
       id: 'failover.gapMaxMs',
       workload: 'failover',
-      label: '3 failover: write gap max',
+      label: 'W3 failover: write gap max',
       unit: 'ms',
       better: 'lower',
       notFor: NOT_REDIS,
@@ -160,7 +160,7 @@ export function rowSpecs(plan: BenchPlan, takeoverTtlMs: number | null): RowSpec
     {
       id: 'steady.leaderChanges',
       workload: 'failover',
-      label: '3 leader changes during workloads 1, 2, 4, 5',
+      label: 'W3 leader changes during W1, W2, W4, W5 (none expected)',
       unit: 'count',
       better: 'lower',
       notFor: NOT_REDIS,
@@ -169,7 +169,7 @@ export function rowSpecs(plan: BenchPlan, takeoverTtlMs: number | null): RowSpec
     {
       id: 'election.handoffP50Ms',
       workload: 'election',
-      label: '4 election: resign → next elected, p50',
+      label: 'W4 election: resign → next elected, p50',
       unit: 'ms',
       better: 'lower',
       notFor: NOT_REDIS,
@@ -178,7 +178,7 @@ export function rowSpecs(plan: BenchPlan, takeoverTtlMs: number | null): RowSpec
     {
       id: 'election.handoffP99Ms',
       workload: 'election',
-      label: '4 election: resign → next elected, p99',
+      label: 'W4 election: resign → next elected, p99',
       unit: 'ms',
       better: 'lower',
       notFor: NOT_REDIS,
@@ -186,7 +186,7 @@ export function rowSpecs(plan: BenchPlan, takeoverTtlMs: number | null): RowSpec
     {
       id: 'takeover.ttlMs',
       workload: 'takeover',
-      label: '5 crash takeover: TTL used (smallest accepted)',
+      label: 'W5 crash takeover: TTL used (smallest accepted)',
       unit: 'ms',
       better: null,
       notFor: [],
@@ -194,7 +194,7 @@ export function rowSpecs(plan: BenchPlan, takeoverTtlMs: number | null): RowSpec
     {
       id: 'takeover.p50Ms',
       workload: 'takeover',
-      label: `5 crash takeover, holder SIGKILLed (${plan.takeoverTrials}×): p50`,
+      label: `W5 crash takeover, holder SIGKILLed (${plan.takeoverTrials}×): p50`,
       unit: 'ms',
       better: 'lower',
       notFor: [],
@@ -202,7 +202,7 @@ export function rowSpecs(plan: BenchPlan, takeoverTtlMs: number | null): RowSpec
     {
       id: 'takeover.maxMs',
       workload: 'takeover',
-      label: '5 crash takeover: max',
+      label: 'W5 crash takeover: max',
       unit: 'ms',
       better: 'lower',
       notFor: [],
@@ -216,7 +216,7 @@ export function rowSpecs(plan: BenchPlan, takeoverTtlMs: number | null): RowSpec
       {
         id: `sessions.${n}.cpuPct`,
         workload: 'sessions',
-        label: `6 ${fmtCount(n)} idle sessions: servers' CPU (all nodes)`,
+        label: `W6 ${fmtCount(n)} idle sessions: servers' CPU (all nodes)`,
         unit: '% core',
         better: 'lower',
         notFor: NOT_REDIS,
@@ -225,7 +225,7 @@ export function rowSpecs(plan: BenchPlan, takeoverTtlMs: number | null): RowSpec
       {
         id: `sessions.${n}.rssMb`,
         workload: 'sessions',
-        label: `6 ${fmtCount(n)} idle sessions: servers' RSS (all nodes)`,
+        label: `W6 ${fmtCount(n)} idle sessions: servers' RSS (all nodes)`,
         unit: 'MB',
         better: 'lower',
         notFor: NOT_REDIS,
@@ -235,7 +235,7 @@ export function rowSpecs(plan: BenchPlan, takeoverTtlMs: number | null): RowSpec
   rows.push({
     id: 'memory.rssMbPerNode',
     workload: 'memory',
-    label: `7 ${fmtCount(plan.heldLocks)} held locks: RSS of the largest node`,
+    label: `W7 ${fmtCount(plan.heldLocks)} held locks: RSS of the largest node`,
     unit: 'MB',
     better: 'lower',
     notFor: [],

@@ -12,6 +12,7 @@ export default defineConfig(
       'sim/cli': 'sim/cli.ts',
       'sim/demo': 'sim/demo.ts',
       'bench/api': 'bench/api.ts',
+      'bench/compare/cli': 'bench/compare/cli.ts',
       'bench/core': 'bench/core.ts',
       'bench/wal': 'bench/wal.ts',
       'storage/kill9-child': 'storage/kill9-child.ts',

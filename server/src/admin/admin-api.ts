@@ -100,7 +100,10 @@ export class AdminApi {
       throw new ApiError('ALREADY_EXISTS', `${what} ${existing}`);
     }
     const peerUrl = basePeerUrl(r.peerUrl);
-    const clash = this.opts.registry.members(cs).find((m) => m.peerUrl === peerUrl);
+    // this node's route (maybe a proxy) and the address the cluster recorded: neither may repeat
+    const clash = this.opts.registry
+      .members(cs)
+      .find((m) => m.peerUrl === peerUrl || this.opts.registry.replicatedMember(m.id)?.peerUrl === peerUrl);
     if (clash !== undefined)
       throw new ApiError('ALREADY_EXISTS', `peer URL ${peerUrl} is already used by ${clash.name}`);
     const member: Member = { name: r.memberId, id, peerUrl, clientUrl: r.clientUrl ?? clientUrlFor(peerUrl) };

@@ -90,7 +90,7 @@ flags (each also as BATON_<FLAG> in the environment, e.g. BATON_DATA_DIR, or as 
   --log-level LEVEL      trace|debug|info|warn|error (default ${CONFIG_DEFAULTS.logLevel})
   --initial-cluster-state new|existing
                          only for an empty --data-dir: new (default) starts a cluster of --peers;
-                         existing joins a running one (after baton members add): the node waits
+                         existing joins a running one (with baton members add): the node waits
                          for the leader to send it the log and configuration
 ${SECURITY_USAGE}
        baton-server restore --from FILE --data-dir DIR --id NAME --peers LIST [--bump-index N]

@@ -221,9 +221,10 @@ export class ChaosCluster {
     node.proc?.stdout?.on('data', (c: Buffer) => {
       out.write(c);
       if (this.bootedAt.has(node.name)) return;
-      // a short tail: the line may be split across chunks
-      tail = (tail + c.toString('utf8')).slice(-512);
-      if (tail.includes('"msg":"baton node started"')) this.bootedAt.set(node.name, monotonicMs());
+      // the line may be split across chunks (keep a short tail), or sit anywhere in a long chunk
+      const text = tail + c.toString('utf8');
+      if (text.includes('"msg":"baton node started"')) this.bootedAt.set(node.name, monotonicMs());
+      tail = text.slice(-512);
     });
     node.proc?.stderr?.on('data', (c: Buffer) => out.write(c));
     node.proc?.on('exit', (code, signal) => {

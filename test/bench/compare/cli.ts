@@ -45,24 +45,26 @@ function parseSystems(list: string): SystemName[] {
   });
 }
 
+function parseFlags() {
+  return parseArgs({
+    options: {
+      quick: { type: 'boolean' },
+      only: { type: 'string' },
+      systems: { type: 'string' },
+      out: { type: 'string' },
+      'no-install': { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+    strict: true,
+  }).values;
+}
+
 async function main(): Promise<number> {
-  let values: ReturnType<typeof parse>['values'];
-  const parse = () =>
-    parseArgs({
-      options: {
-        quick: { type: 'boolean' },
-        only: { type: 'string' },
-        systems: { type: 'string' },
-        out: { type: 'string' },
-        'no-install': { type: 'boolean' },
-        help: { type: 'boolean' },
-      },
-      strict: true,
-    });
+  let values: ReturnType<typeof parseFlags>;
   let workloads: Workload[];
   let systems: SystemName[];
   try {
-    values = parse().values;
+    values = parseFlags();
     workloads = values.only === undefined ? [...WORKLOADS] : parseWorkloads(values.only);
     systems = values.systems === undefined ? [...SYSTEM_NAMES] : parseSystems(values.systems);
   } catch (err) {

@@ -6,7 +6,7 @@
 import { percentile, round } from '../stats.js';
 import { serverPids, type WorkloadContext, type WorkloadOutput } from './context.js';
 import { checkFifo, type GrantRecord } from './fifo.js';
-import { SessionPool } from './pool.js';
+import { FailureLog, SessionPool, WorkerSession } from './pool.js';
 import { runWindow } from './window.js';
 
 export async function contention(ctx: WorkloadContext): Promise<WorkloadOutput> {
@@ -22,6 +22,7 @@ export async function contention(ctx: WorkloadContext): Promise<WorkloadOutput> 
   try {
     const name = `${ctx.namePrefix}/one`;
     const records: GrantRecord[] = [];
+    const failures = new FailureLog();
     let handoffs = 0;
     let all = 0;
     const { window, use } = await runWindow({
@@ -33,22 +34,26 @@ export async function contention(ctx: WorkloadContext): Promise<WorkloadOutput> 
       describe: () => `${all} handoffs`,
       enough: () => handoffs >= plan.minSamples && records.length >= plan.minSamples,
       loop: async (i, w) => {
-        const session = pool.session(i);
+        const worker = new WorkerSession(pool, i, plan.workTtlMs, failures);
         while (!w.stopped) {
-          const requestedAt = performance.now();
-          const lock = await session.acquire(name);
-          const grantedAt = performance.now();
-          all++;
-          if (w.inside(requestedAt)) {
-            records.push({
-              worker: i,
-              requestedAt,
-              grantedAt,
-              ...(lock.queueOrder === undefined ? {} : { queueOrder: lock.queueOrder }),
-            });
+          try {
+            const requestedAt = performance.now();
+            const lock = await worker.session.acquire(name);
+            const grantedAt = performance.now();
+            all++;
+            if (w.inside(requestedAt)) {
+              records.push({
+                worker: i,
+                requestedAt,
+                grantedAt,
+                ...(lock.queueOrder === undefined ? {} : { queueOrder: lock.queueOrder }),
+              });
+            }
+            if (w.inside(grantedAt)) handoffs++;
+            await lock.release();
+          } catch (err) {
+            await worker.recover(err);
           }
-          if (w.inside(grantedAt)) handoffs++;
-          await lock.release();
         }
       },
     });
@@ -61,8 +66,10 @@ export async function contention(ctx: WorkloadContext): Promise<WorkloadOutput> 
         'contention.acquireP99Ms': round(percentile(latencies, 99)),
         'contention.fifoOvertakes': fifo.overtakes,
       },
-      details: { contention: { handoffs, windowMs: round(window.lengthMs), fifo, resources: use } },
-      notes: [],
+      details: {
+        contention: { handoffs, windowMs: round(window.lengthMs), fifo, failures: failures.count, resources: use },
+      },
+      notes: failures.note('W2 contention'),
       windows: [{ label: 'contention', use }],
     };
   } finally {

@@ -6,7 +6,7 @@
 
 import { percentile, round } from '../stats.js';
 import { serverPids, type WorkloadContext, type WorkloadOutput } from './context.js';
-import { SessionPool } from './pool.js';
+import { FailureLog, SessionPool, WorkerSession } from './pool.js';
 import { runWindow } from './window.js';
 
 export async function independentLocks(ctx: WorkloadContext, workers: number): Promise<WorkloadOutput> {
@@ -20,6 +20,7 @@ export async function independentLocks(ctx: WorkloadContext, workers: number): P
   );
   try {
     const latencies: number[] = [];
+    const failures = new FailureLog();
     let cycles = 0;
     let all = 0;
     const { window, use } = await runWindow({
@@ -31,17 +32,22 @@ export async function independentLocks(ctx: WorkloadContext, workers: number): P
       describe: () => `${all} cycles`,
       enough: () => cycles >= plan.minSamples && latencies.length >= plan.minSamples,
       loop: async (i, w) => {
-        const session = pool.session(i);
-        const name = `${ctx.namePrefix}/w${i}`;
+        const worker = new WorkerSession(pool, i, plan.workTtlMs, failures);
         while (!w.stopped) {
-          const t0 = performance.now();
-          const lock = await session.acquire(name);
-          const t1 = performance.now();
-          await lock.release();
-          const t2 = performance.now();
-          all++;
-          if (w.inside(t0)) latencies.push(t1 - t0);
-          if (w.inside(t2)) cycles++;
+          // a fresh name after a failure: nothing the failed call left can be in the way
+          const name = `${ctx.namePrefix}/w${i}/${worker.replaced}`;
+          try {
+            const t0 = performance.now();
+            const lock = await worker.session.acquire(name);
+            const t1 = performance.now();
+            await lock.release();
+            const t2 = performance.now();
+            all++;
+            if (w.inside(t0)) latencies.push(t1 - t0);
+            if (w.inside(t2)) cycles++;
+          } catch (err) {
+            await worker.recover(err);
+          }
         }
       },
     });
@@ -52,8 +58,16 @@ export async function independentLocks(ctx: WorkloadContext, workers: number): P
         [`${key}.acquireP50Ms`]: round(percentile(latencies, 50)),
         [`${key}.acquireP99Ms`]: round(percentile(latencies, 99)),
       },
-      details: { [key]: { cycles, windowMs: round(window.lengthMs), acquires: latencies.length, resources: use } },
-      notes: [],
+      details: {
+        [key]: {
+          cycles,
+          windowMs: round(window.lengthMs),
+          acquires: latencies.length,
+          failures: failures.count,
+          resources: use,
+        },
+      },
+      notes: failures.note(`W1 ${workers} workers`),
       windows: [{ label: `${workers} independent worker${workers === 1 ? '' : 's'}`, use }],
     };
   } finally {

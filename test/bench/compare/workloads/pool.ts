@@ -1,4 +1,5 @@
 /** Client connections and sessions for a workload, opened with bounded parallelism and closed together. */
+import { setTimeout as delay } from 'node:timers/promises';
 import { connectClient } from '../clients/connect.js';
 import type { ConnectSpec, LockClient, LockSession } from '../clients/lock-client.js';
 
@@ -20,6 +21,7 @@ export class SessionPool {
   private constructor(
     readonly clients: readonly LockClient[],
     readonly sessions: readonly LockSession[],
+    private readonly perClient: number,
   ) {}
 
   /**
@@ -44,7 +46,7 @@ export class SessionPool {
         onOpened?.(++count);
         return session;
       });
-      return new SessionPool(clients, opened);
+      return new SessionPool(clients, opened, perClient);
     } catch (err) {
       await Promise.all(clients.map((c) => c.close().catch(() => {})));
       throw err;
@@ -55,6 +57,11 @@ export class SessionPool {
     const s = this.sessions[i];
     if (s === undefined) throw new Error(`no session ${i}`);
     return s;
+  }
+
+  /** The client connection session `i` was opened on. */
+  clientFor(i: number): LockClient {
+    return this.clients[Math.floor(i / this.perClient)] as LockClient;
   }
 
   get admin(): LockClient {
@@ -69,5 +76,60 @@ export class SessionPool {
         .catch(() => {}),
     );
     await Promise.all(this.clients.map((c) => c.close().catch(() => {})));
+  }
+}
+
+/** After a failed call, a worker pauses this long before going on (no hot loop against a stalled server). */
+const RECOVERY_PAUSE_MS = 10;
+
+/**
+ * A closed-loop worker's session, replaced by a fresh one on the same connection after a failed
+ * call — what an application does when a call fails (a ZooKeeper CONNECTION_LOSS on a stalled
+ * server, an etcd request timeout). Closing the old session removes whatever the failed call may
+ * have left queued. Failures are counted and reported, never hidden.
+ */
+export class WorkerSession {
+  private current: LockSession;
+  replaced = 0;
+
+  constructor(
+    private readonly pool: SessionPool,
+    private readonly index: number,
+    private readonly ttlMs: number,
+    private readonly failures: FailureLog,
+  ) {
+    this.current = pool.session(index);
+  }
+
+  get session(): LockSession {
+    return this.current;
+  }
+
+  async recover(err: unknown): Promise<void> {
+    this.failures.record(err);
+    const old = this.current;
+    // not awaited: on a stalled server the close may take as long as the failure did
+    void old.close().catch(() => {});
+    this.current = await this.pool.clientFor(this.index).openSession(this.ttlMs);
+    this.replaced++;
+    await delay(RECOVERY_PAUSE_MS);
+  }
+}
+
+/** Failed calls of a workload: how many, and the first one's message. */
+export class FailureLog {
+  count = 0;
+  first: string | null = null;
+
+  record(err: unknown): void {
+    this.count++;
+    this.first ??= (err instanceof Error ? err.message : String(err)).split('\n')[0] ?? 'error';
+  }
+
+  /** A note for the table, or nothing when no call failed. */
+  note(what: string): string[] {
+    return this.count === 0
+      ? []
+      : [`${what}: ${this.count} call(s) failed and the worker went on with a new session (first: ${this.first})`];
   }
 }

@@ -12,6 +12,7 @@ export default defineConfig(
       'sim/cli': 'sim/cli.ts',
       'sim/demo': 'sim/demo.ts',
       'bench/api': 'bench/api.ts',
+      'bench/compare/cli': 'bench/compare/cli.ts',
       'bench/core': 'bench/core.ts',
       'bench/load': 'bench/load/cli.ts',
       'bench/load-holder': 'bench/load/holder.ts',

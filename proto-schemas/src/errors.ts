@@ -22,6 +22,12 @@ export const ERROR_CODES = [
   'CANCELLED',
   /** A bug on the server; the request may or may not have been applied. */
   'INTERNAL',
+  /** An admin request named a member (or a held backup) that does not exist. */
+  'NOT_FOUND',
+  /** An admin request would add something that is already there (a member, a URL in use). */
+  'ALREADY_EXISTS',
+  /** The cluster is not in a state that allows it (a learner still behind, the last voter). */
+  'FAILED_PRECONDITION',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -17,6 +17,8 @@ export const ErrorBodySchema = z.strictObject({
   field: z.string().optional(),
   /** The leader's client WebSocket URL, for NOT_LEADER when known. */
   leaderHint: z.string().optional(),
+  /** For RESOURCE_EXHAUSTED from a rate limit: the same request is admitted after this long. */
+  retryAfterMs: z.int().nonnegative().optional(),
 });
 export type ErrorBody = z.output<typeof ErrorBodySchema>;
 
@@ -52,6 +54,7 @@ export function okResponse(id: string, result: ClientResult): OkResponse {
 export interface ErrorExtras {
   field?: string | undefined;
   leaderHint?: string | undefined;
+  retryAfterMs?: number | undefined;
 }
 
 export function errorResponse(
@@ -68,6 +71,7 @@ export function errorBody(code: ErrorCode, message: string, extras: ErrorExtras 
   const body: ErrorBody = { code, message };
   if (extras.field !== undefined) body.field = extras.field;
   if (extras.leaderHint !== undefined) body.leaderHint = extras.leaderHint;
+  if (extras.retryAfterMs !== undefined) body.retryAfterMs = extras.retryAfterMs;
   return body;
 }
 

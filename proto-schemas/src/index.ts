@@ -1,4 +1,6 @@
 /** The wire contract between Baton's clients, servers and peers (DESIGN §5). */
+export * from './admin.js';
+export * from './backup-file.js';
 export * from './common.js';
 export * from './election.js';
 export * from './errors.js';

@@ -46,6 +46,36 @@ export const LIMITS = Object.freeze({
   maxInflightRequestsPerConnection: 256,
   /** Observers (election observe streams) per connection. */
   maxObservesPerConnection: 256,
+  /**
+   * Per client, so that one misbehaving client cannot starve the others. These are server
+   * policy defaults (the baton-server flag in brackets overrides each; 0 turns a rate off). A
+   * request over a rate gets RESOURCE_EXHAUSTED with `retryAfterMs`; "identity" is the `name` of
+   * a token in the token file (all its connections to one node together), so identity limits
+   * apply only while auth is on.
+   */
+  /** Requests per second on one connection [--rate-limit]; bursts up to twice that. */
+  requestsPerSecondPerConnection: 2_000,
+  /** Requests per second of one identity on one node [--identity-rate-limit]; bursts up to twice that. */
+  requestsPerSecondPerIdentity: 10_000,
+  /** Open client connections from one remote address [--max-connections-per-address]. */
+  maxConnectionsPerAddress: 1_024,
+  /** Sessions owned by one identity's connections on one node [--max-sessions-per-identity]. */
+  maxSessionsPerIdentity: 4_096,
+  /** Blocking acquires and campaigns pending for one identity on one node [--max-waits-per-identity]. */
+  maxWaitsPerIdentity: 4_096,
+  /** Entries in a token file, and name prefixes granted to one token. */
+  maxAuthTokens: 10_000,
+  maxGrantsPerToken: 256,
+  /** A bearer token shorter than this is refused in the token file: it could be guessed. */
+  minAuthTokenBytes: 16,
+  /** Hellos refused UNAUTHENTICATED on one connection before the node closes it (slows guessing). */
+  maxFailedHellosPerConnection: 3,
+  /** A member's peer or client URL in admin requests (kept in the replicated membership). */
+  maxMemberUrlBytes: 512,
+  /** How long an admin request may wait (a learner catching up, a leadership transfer). */
+  maxAdminWaitMs: 600_000,
+  /** Raw bytes per backup chunk: base64 in a JSON frame stays well under maxClientFrameBytes. */
+  snapshotChunkBytes: 32 * 1024,
 });
 
 export type Limits = typeof LIMITS;

@@ -105,6 +105,15 @@ const sessionId = logIndex.map(String);
 const seq = logIndex;
 const waitMs = fc.integer({ min: 0, max: LIMITS.maxWaitMs });
 const value = utf8Within(0, LIMITS.maxValueBytes, 40);
+const nodeName = fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/);
+const peerUrl = fc
+  .tuple(
+    fc.constantFrom('http', 'https'),
+    fc.constantFrom('127.0.0.1', 'db-1.example', '[::1]'),
+    fc.integer({ min: 1, max: 65_535 }),
+  )
+  .map(([scheme, host, port]) => `${scheme}://${host}:${port}`);
+const adminWaitMs = fc.integer({ min: 0, max: LIMITS.maxAdminWaitMs });
 const metadata = fc.record(
   {
     owner: fc.string({ unit: 'binary', maxLength: 60 }),
@@ -174,6 +183,24 @@ const VALID_REQUESTS: { [T in RequestType]: fc.Arbitrary<unknown> } = {
   'election.observe': request('election.observe', { name }),
   'election.unobserve': request('election.unobserve', { name }),
   status: request('status', {}),
+  'admin.members.list': request('admin.members.list', {}),
+  'admin.members.add': request(
+    'admin.members.add',
+    { memberId: nodeName, peerUrl: peerUrl, clientUrl: peerUrl.map((u) => `${u.replace(/^http/, 'ws')}/v1/client`) },
+    ['clientUrl'],
+  ),
+  'admin.members.promote': request('admin.members.promote', { memberId: nodeName, timeoutMs: adminWaitMs }, [
+    'timeoutMs',
+  ]),
+  'admin.members.remove': request('admin.members.remove', { memberId: nodeName }),
+  'admin.leader.transfer': request('admin.leader.transfer', { memberId: nodeName, timeoutMs: adminWaitMs }, [
+    'timeoutMs',
+  ]),
+  'admin.snapshot.save': request('admin.snapshot.save', {}),
+  'admin.snapshot.chunk': request('admin.snapshot.chunk', {
+    snapshotId: fc.stringMatching(/^[A-Za-z0-9_-]{1,64}$/),
+    offset: fc.nat(),
+  }),
 };
 
 describe('valid requests round-trip', () => {

@@ -4,6 +4,20 @@
  * lookup are all derived from them.
  */
 import { z } from 'zod';
+import {
+  AdminLeaderTransferRequestSchema,
+  AdminLeaderTransferResultSchema,
+  AdminMemberResultSchema,
+  AdminMembersAddRequestSchema,
+  AdminMembersListRequestSchema,
+  AdminMembersListResultSchema,
+  AdminMembersPromoteRequestSchema,
+  AdminMembersRemoveRequestSchema,
+  AdminSnapshotChunkRequestSchema,
+  AdminSnapshotChunkResultSchema,
+  AdminSnapshotSaveRequestSchema,
+  AdminSnapshotSaveResultSchema,
+} from './admin.js';
 import { EmptyResultSchema } from './common.js';
 import {
   ElectionCampaignRequestSchema,
@@ -54,6 +68,13 @@ export const REQUEST_SCHEMAS = {
   'election.observe': ElectionObserveRequestSchema,
   'election.unobserve': ElectionUnobserveRequestSchema,
   status: StatusRequestSchema,
+  'admin.members.list': AdminMembersListRequestSchema,
+  'admin.members.add': AdminMembersAddRequestSchema,
+  'admin.members.promote': AdminMembersPromoteRequestSchema,
+  'admin.members.remove': AdminMembersRemoveRequestSchema,
+  'admin.leader.transfer': AdminLeaderTransferRequestSchema,
+  'admin.snapshot.save': AdminSnapshotSaveRequestSchema,
+  'admin.snapshot.chunk': AdminSnapshotChunkRequestSchema,
 } as const;
 
 export type RequestType = keyof typeof REQUEST_SCHEMAS;
@@ -81,6 +102,13 @@ export const RESULT_SCHEMAS = {
   'election.observe': ElectionObserveResultSchema,
   'election.unobserve': EmptyResultSchema,
   status: StatusResultSchema,
+  'admin.members.list': AdminMembersListResultSchema,
+  'admin.members.add': AdminMemberResultSchema,
+  'admin.members.promote': AdminMemberResultSchema,
+  'admin.members.remove': EmptyResultSchema,
+  'admin.leader.transfer': AdminLeaderTransferResultSchema,
+  'admin.snapshot.save': AdminSnapshotSaveResultSchema,
+  'admin.snapshot.chunk': AdminSnapshotChunkResultSchema,
 } as const satisfies Record<RequestType, z.ZodType>;
 
 export const ClientRequestSchema = z.discriminatedUnion('type', [
@@ -100,6 +128,13 @@ export const ClientRequestSchema = z.discriminatedUnion('type', [
   ElectionObserveRequestSchema,
   ElectionUnobserveRequestSchema,
   StatusRequestSchema,
+  AdminMembersListRequestSchema,
+  AdminMembersAddRequestSchema,
+  AdminMembersPromoteRequestSchema,
+  AdminMembersRemoveRequestSchema,
+  AdminLeaderTransferRequestSchema,
+  AdminSnapshotSaveRequestSchema,
+  AdminSnapshotChunkRequestSchema,
 ]);
 
 /** A request as the server sees it after parsing (defaults filled in, e.g. `limit: 1`). */
@@ -129,6 +164,15 @@ export const MUTATING_REQUEST_TYPES = Object.freeze([
 
 export type MutatingRequestType = (typeof MUTATING_REQUEST_TYPES)[number];
 export type MutatingRequest = ClientRequestOf<MutatingRequestType>;
+
+/** Cluster administration (admin.ts): token permissions map this prefix to `admin`. */
+export const ADMIN_REQUEST_PREFIX = 'admin.';
+export type AdminRequestType = Extract<RequestType, `admin.${string}`>;
+export type AdminRequest = ClientRequestOf<AdminRequestType>;
+
+export function isAdminRequest(request: ClientRequest): request is AdminRequest {
+  return request.type.startsWith(ADMIN_REQUEST_PREFIX);
+}
 
 export function isMutatingRequest(request: ClientRequest): request is MutatingRequest {
   return (MUTATING_REQUEST_TYPES as readonly string[]).includes(request.type);

@@ -51,7 +51,32 @@ export const VALID_REQUEST_EXAMPLES: { [T in RequestType]: ClientRequestInputOf<
   'election.observe': { v: 1, id: 'r14', type: 'election.observe', name: 'primary' },
   'election.unobserve': { v: 1, id: 'r15', type: 'election.unobserve', name: 'primary' },
   status: { v: 1, id: 'r16', type: 'status' },
+  'admin.members.list': { v: 1, id: 'r17', type: 'admin.members.list' },
+  'admin.members.add': {
+    v: 1,
+    id: 'r18',
+    type: 'admin.members.add',
+    memberId: 'n4',
+    peerUrl: 'http://10.0.0.4:7001',
+    clientUrl: 'wss://baton-4.example:443/v1/client',
+  },
+  'admin.members.promote': { v: 1, id: 'r19', type: 'admin.members.promote', memberId: 'n4', timeoutMs: 30_000 },
+  'admin.members.remove': { v: 1, id: 'r20', type: 'admin.members.remove', memberId: 'n2' },
+  'admin.leader.transfer': { v: 1, id: 'r21', type: 'admin.leader.transfer', memberId: 'n3', timeoutMs: 5_000 },
+  'admin.snapshot.save': { v: 1, id: 'r22', type: 'admin.snapshot.save' },
+  'admin.snapshot.chunk': { v: 1, id: 'r23', type: 'admin.snapshot.chunk', snapshotId: 'b7f3c1', offset: 32_768 },
 };
+
+const ADMIN_MEMBER_EXAMPLE = {
+  id: 'n1',
+  peerUrl: 'http://127.0.0.1:7001',
+  clientUrl: 'ws://127.0.0.1:7001/v1/client',
+  role: 'voter',
+  isLeader: true,
+  matchIndex: 120,
+  lagEntries: 0,
+  reachable: true,
+} as const;
 
 export const VALID_RESULT_EXAMPLES: { [T in RequestType]: ClientResultOf<T> } = {
   hello: { protocolVersion: 1, nodeId: 'n1', serverVersion: '0.1.0', leaderHint: 'ws://127.0.0.1:7002/v1/client' },
@@ -90,4 +115,31 @@ export const VALID_RESULT_EXAMPLES: { [T in RequestType]: ClientResultOf<T> } = 
       { id: 'n2', clientUrl: 'ws://127.0.0.1:7002/v1/client', role: 'learner' },
     ],
   },
+  'admin.members.list': {
+    leaderId: 'n1',
+    term: 4,
+    commitIndex: 120,
+    members: [
+      ADMIN_MEMBER_EXAMPLE,
+      { ...ADMIN_MEMBER_EXAMPLE, id: 'n4', role: 'learner', isLeader: false, lagEntries: 17 },
+    ],
+  },
+  'admin.members.add': { member: { ...ADMIN_MEMBER_EXAMPLE, id: 'n4', role: 'learner', isLeader: false } },
+  'admin.members.promote': { member: { ...ADMIN_MEMBER_EXAMPLE, id: 'n4', isLeader: false } },
+  'admin.members.remove': {},
+  'admin.leader.transfer': { leaderId: 'n3', term: 5 },
+  'admin.snapshot.save': {
+    snapshotId: 'b7f3c1',
+    index: 120,
+    term: 4,
+    sizeBytes: 70_000,
+    sha256: 'ab'.repeat(32),
+    chunkBytes: 32_768,
+    members: [
+      { id: 'n1', peerUrl: 'http://127.0.0.1:7001', clientUrl: 'ws://127.0.0.1:7001/v1/client', role: 'voter' },
+    ],
+    takenAtMs: 1_760_000_000_000,
+    holdMs: 60_000,
+  },
+  'admin.snapshot.chunk': { offset: 32_768, data: 'QkZTTQE=', done: false },
 };

@@ -200,6 +200,38 @@ describe('helpers', () => {
     expect((await server.takeType('lock.acquire')).fields.wait).toBe(false);
   });
 
+  it('a tryAcquire that timed out gives back a grant that is answered late', async () => {
+    const { server } = await setup();
+    const lateClient = await connect([server], { requestTimeoutMs: 300 });
+    clients.push(lateClient);
+    server.script = (r) => (r.type === 'lock.acquire' && r.fields.wait === false ? 'hold' : undefined);
+    const session = await lateClient.session();
+    const trying = session.tryAcquire('jobs');
+    const acquire = await server.take(isWait('jobs'));
+    await expect(trying).rejects.toMatchObject({ code: 'TIMEOUT' });
+    acquire.respond({ ok: { acquired: true, token: 91, generation: 3 } });
+    const release = await server.takeType('lock.release');
+    expect(release.fields).toMatchObject({ name: 'jobs', token: 91, sessionId: session.id });
+    // the name is this session's to try again
+    server.script = () => undefined;
+    expect((await session.tryAcquire('jobs'))?.held).toBe(true);
+  });
+
+  it('a tryAcquire that timed out and is answered "not acquired" late releases nothing', async () => {
+    const { server } = await setup();
+    const lateClient = await connect([server], { requestTimeoutMs: 300 });
+    clients.push(lateClient);
+    server.script = (r) => (r.type === 'lock.acquire' && r.fields.wait === false ? 'hold' : undefined);
+    const session = await lateClient.session();
+    const trying = session.tryAcquire('jobs');
+    const acquire = await server.take(isWait('jobs'));
+    await expect(trying).rejects.toMatchObject({ code: 'TIMEOUT' });
+    acquire.respond({ ok: { acquired: false } });
+    await roundTrip(lateClient);
+    await roundTrip(lateClient);
+    expect(server.all('lock.release')).toHaveLength(0);
+  });
+
   it('withLock releases after the function, also when it throws (its error wins)', async () => {
     const { server, client } = await setup();
     const session = await client.session();

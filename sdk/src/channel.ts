@@ -302,7 +302,7 @@ export class Channel {
           return;
         }
         // it names a leader that just went away: stay, and ask again until it knows the new one
-        this.retryLater(call, ELECTION_RETRY_MAX_MS);
+        this.retryLater(call, { capMs: ELECTION_RETRY_MAX_MS });
         return;
       }
       attempt.conn.unavailableStreak += 1;
@@ -315,16 +315,25 @@ export class Channel {
           new BatonError('UNAVAILABLE', `${attempt.conn.url}: unavailable ${UNAVAILABLE_BEFORE_ROTATE} times in a row`),
         );
       }
-      this.retryLater(call, ELECTION_RETRY_MAX_MS);
+      this.retryLater(call, { capMs: ELECTION_RETRY_MAX_MS });
+      return;
+    }
+    if (error.code === 'RESOURCE_EXHAUSTED' && error.retryAfterMs !== undefined && spec.pinned === undefined) {
+      // a server rate limit: the request was refused before it was handled, so sending it again
+      // (same seq) once the hint has passed is safe; the call's deadline still bounds the wait
+      this.lastError = error;
+      this.retryLater(call, { atLeastMs: error.retryAfterMs });
       return;
     }
     this.settle(call, error);
   }
 
-  private retryLater(call: AnyCall, capMs = Number.POSITIVE_INFINITY): void {
+  /** `capMs` shortens the early retries of a leader change; `atLeastMs` honours a server's retry hint. */
+  private retryLater(call: AnyCall, delay: { capMs?: number; atLeastMs?: number } = {}): void {
     call.state = 'delayed';
     const stepMs = backoffDelayMs(this.options.reconnectBackoff, call.retries, this.options.random);
-    const delayMs = call.retries < ELECTION_RETRIES ? Math.min(capMs, stepMs) : stepMs;
+    const cappedMs = call.retries < ELECTION_RETRIES ? Math.min(delay.capMs ?? stepMs, stepMs) : stepMs;
+    const delayMs = Math.max(delay.atLeastMs ?? 0, cappedMs);
     call.retries += 1;
     call.retryTimer = setTimeout(() => {
       call.retryTimer = null;

@@ -3,6 +3,14 @@
  * sessions opened on it, election observers, and the reads that work on any node.
  */
 import type { ClientResultOf, ElectionLeader, LockDescribeResult, StatusResult } from '@baton/proto-schemas';
+import {
+  type AddMemberOptions,
+  AdminCalls,
+  type AdminMember,
+  type AdminMembersListResult,
+  type SnapshotCopy,
+  type WaitOptions,
+} from './admin.js';
 import type { RequestBody } from './call.js';
 import { Channel } from './channel.js';
 import './dispose.js';
@@ -38,10 +46,12 @@ export class BatonClient implements AsyncDisposable {
   private defaultSession: Promise<Session> | null = null;
   private closing: Promise<void> | null = null;
   private readonly sessionDeps: SessionDeps;
+  private readonly admin: AdminCalls;
 
   private constructor(private readonly options: ResolvedClientOptions) {
     this.clientId = options.clientId;
     this.channel = new Channel(options);
+    this.admin = new AdminCalls(this.channel, options, () => this.assertOpen());
     this.observers = new ObserveHub(this.channel);
     this.sessionDeps = {
       channel: this.channel,
@@ -129,6 +139,41 @@ export class BatonClient implements AsyncDisposable {
   /** The answering node's view: members, leader, Raft term, commit and applied index. */
   status(): Promise<StatusResult> {
     return this.read('status', {});
+  }
+
+  // ------------------------------------------------------------------ administration (admin permission)
+
+  /** Every member with its role and replication progress, as the leader sees it. */
+  members(): Promise<AdminMembersListResult> {
+    return this.admin.members();
+  }
+
+  /**
+   * Adds a member without downtime: as a learner first, then (once it caught up with the leader)
+   * as a voter. Start the new node with `--initial-cluster-state existing`.
+   */
+  addMember(id: string, peerUrl: string, options?: AddMemberOptions): Promise<AdminMember> {
+    return this.admin.addMember(id, peerUrl, options);
+  }
+
+  /** Makes a learner a voter once it has caught up (FAILED_PRECONDITION if it did not in time). */
+  promoteMember(id: string, options?: WaitOptions): Promise<AdminMember> {
+    return this.admin.promoteMember(id, options);
+  }
+
+  /** Removes a member; removing the leader hands leadership over first. */
+  removeMember(id: string): Promise<void> {
+    return this.admin.removeMember(id);
+  }
+
+  /** Hands leadership to voter `id` (Raft TimeoutNow); resolves once it leads. */
+  transferLeadership(id: string, options?: WaitOptions): Promise<{ leaderId: string; term: number }> {
+    return this.admin.transferLeadership(id, options);
+  }
+
+  /** A consistent copy of the state machine (what `baton snapshot save` writes to a file). */
+  saveSnapshot(): Promise<SnapshotCopy> {
+    return this.admin.saveSnapshot();
   }
 
   /**

@@ -15,6 +15,8 @@ export interface BatonErrorDetails {
   readonly field?: string | undefined;
   /** The leader's client URL, for NOT_LEADER. */
   readonly leaderHint?: string | undefined;
+  /** For RESOURCE_EXHAUSTED from a server rate limit: when the same request would be admitted. */
+  readonly retryAfterMs?: number | undefined;
   readonly cause?: unknown;
 }
 
@@ -23,17 +25,23 @@ export class BatonError extends Error {
   readonly code: BatonErrorCode;
   readonly field: string | undefined;
   readonly leaderHint: string | undefined;
+  readonly retryAfterMs: number | undefined;
 
   constructor(code: BatonErrorCode, message: string, details: BatonErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
     this.code = code;
     this.field = details.field;
     this.leaderHint = details.leaderHint;
+    this.retryAfterMs = details.retryAfterMs;
   }
 
   /** An error answer from the server. */
   static fromBody(body: ErrorBody): BatonError {
-    return new BatonError(body.code, body.message, { field: body.field, leaderHint: body.leaderHint });
+    return new BatonError(body.code, body.message, {
+      field: body.field,
+      leaderHint: body.leaderHint,
+      retryAfterMs: body.retryAfterMs,
+    });
   }
 }
 

@@ -14,7 +14,26 @@ export type {
   StatusResult,
   Waiter,
 } from '@baton/proto-schemas';
-export { LIMITS, PROTOCOL_VERSION } from '@baton/proto-schemas';
+export {
+  BACKUP_TRAILER_BYTES,
+  BackupFileError,
+  type BackupHeader,
+  decodeBackupFile,
+  encodeBackupPrefix,
+  LIMITS,
+  NODE_NAME_PATTERN,
+  PROTOCOL_VERSION,
+  toHex,
+} from '@baton/proto-schemas';
+export {
+  ADMIN_DEFAULTS,
+  type AddMemberOptions,
+  type AdminMember,
+  type AdminMembersListResult,
+  type AdminSnapshotSaveResult,
+  type SnapshotCopy,
+  type WaitOptions,
+} from './admin.js';
 export type { BackoffPolicy } from './backoff.js';
 export { BatonClient } from './client.js';
 export type { MonotonicClock } from './clock.js';

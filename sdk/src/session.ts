@@ -14,6 +14,7 @@
  */
 import type { ClientEvent, ClientResultOf, Metadata } from '@baton/proto-schemas';
 import { BlockingWait, type BlockingWaitDeps } from './blocking-wait.js';
+import type { CallHandle } from './call.js';
 import type { Channel } from './channel.js';
 import type { MonotonicClock } from './clock.js';
 import './dispose.js';
@@ -175,7 +176,10 @@ export class Session implements AsyncDisposable {
     const limit = options.limit ?? 1;
     this.claimName(name);
     try {
-      const result = await this.deps.channel.call({
+      const { requestTimeoutMs, clock } = this.deps;
+      // The call may outlive the caller's wait by one more requestTimeoutMs: that is the window in
+      // which an answer that comes late can still be given back (see answerOrGiveBack).
+      const call = this.deps.channel.call({
         type: 'lock.acquire',
         build: () => ({
           sessionId: this.id,
@@ -186,13 +190,48 @@ export class Session implements AsyncDisposable {
           ...(options.metadata === undefined ? {} : { metadata: options.metadata }),
         }),
         seq: 'stable',
-        deadlineMs: this.deps.clock.now() + this.deps.requestTimeoutMs,
-      }).promise;
+        deadlineMs: clock.now() + 2 * requestTimeoutMs,
+      });
+      const result = await this.answerOrGiveBack(call, requestTimeoutMs, (late) =>
+        late.acquired ? this.sendRelease(name, late.token) : Promise.resolve(),
+      );
       if (!result.acquired) return null;
       return this.adoptLock(name, result.token, result.generation, limit);
     } finally {
       this.busyNames.delete(name);
     }
+  }
+
+  /**
+   * The answer of a one-shot grant request, or TIMEOUT after `waitMs`. A request that timed out may
+   * still have been applied (the outcome is unknown), so it is not forgotten: unless it never left
+   * the queue, its answer is awaited in the background (same seq, so the server answers the one
+   * request it applied, at most once) and a grant in it is given back. Without this a tryAcquire
+   * that timed out could leave the lock held by this session, with nobody knowing, until the
+   * session ended.
+   */
+  private answerOrGiveBack(
+    call: CallHandle<'lock.acquire'>,
+    waitMs: number,
+    giveBack: (late: ClientResultOf<'lock.acquire'>) => Promise<unknown>,
+  ): Promise<ClientResultOf<'lock.acquire'>> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new BatonError('TIMEOUT', `lock.acquire: no answer within ${waitMs} ms`));
+        if (call.dropIfUnsent()) return;
+        this.deps.track(call.promise.then(giveBack, () => {}).catch(() => {}));
+      }, waitMs);
+      call.promise.then(
+        (result) => {
+          clearTimeout(timer);
+          resolve(result);
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
+    });
   }
 
   /** Acquires, runs `fn`, releases (also when `fn` throws). `fn` should watch `lock.signal`. */

@@ -1,5 +1,5 @@
 /**
- * `npm run chaos -- --minutes 30 --seed S [--nodes 5] [--workers 4] [--out DIR]`: the long chaos
+ * `npm run chaos -- --minutes 30 --seed S [--nodes 5] [--workers 4] [--net netns] [--out DIR]`: the long chaos
  * run. Prints the faults as they happen and a summary table at the end; saves the artifacts
  * (history, fault schedule, timeline, logs) under test/chaos/out/<seed>-<nodes>n/; exits 1 when a
  * check found a violation. The same file is the client worker when started with `--worker`.
@@ -14,11 +14,14 @@ import { CHAOS_DEFAULTS } from './run/options.js';
 import { runChaos } from './run/run-chaos.js';
 import { runWorker } from './worker/worker-main.js';
 
-const USAGE = `usage: npm run chaos -- [--minutes N] [--seed S] [--nodes 3|5] [--workers N] [--out DIR] [--all-once]
+const USAGE = `usage: npm run chaos -- [--minutes N] [--seed S] [--nodes 3|5] [--workers N] [--net proxy|netns] [--out DIR] [--all-once]
   --minutes N     how long the workload and the nemesis run (default 10)
   --seed S        the run's seed (default: random, printed); the same seed replays the same plan
   --nodes N       cluster size (default 3)
   --workers N     client worker processes, 2 lanes each (default ${CHAOS_DEFAULTS.workers})
+  --net MODE      proxy: nodes on 127.0.0.1, a TCP proxy on every peer link (default);
+                  netns: each node in its own network namespace, peer faults in the kernel
+                  (needs root and iproute2; falls back to proxy, saying why)
   --out DIR       artifacts root (default test/chaos/out)
   --all-once      every fault kind once, in a seeded order, instead of random faults
 `;
@@ -30,6 +33,7 @@ async function main(): Promise<number> {
       seed: { type: 'string' },
       nodes: { type: 'string' },
       workers: { type: 'string' },
+      net: { type: 'string' },
       out: { type: 'string' },
       'all-once': { type: 'boolean' },
       help: { type: 'boolean' },
@@ -44,20 +48,28 @@ async function main(): Promise<number> {
   const seed = values.seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Number(values.seed);
   const nodes = Number(values.nodes ?? 3);
   const workers = Number(values.workers ?? CHAOS_DEFAULTS.workers);
-  if (!(minutes > 0) || !Number.isSafeInteger(seed) || ![3, 5].includes(nodes) || !(workers >= 1)) {
+  const net = values.net ?? 'proxy';
+  if (
+    !(minutes > 0) ||
+    !Number.isSafeInteger(seed) ||
+    ![3, 5].includes(nodes) ||
+    !(workers >= 1) ||
+    (net !== 'proxy' && net !== 'netns')
+  ) {
     process.stderr.write(USAGE);
     return 64;
   }
   const repoRoot = resolve(dirname(SERVER_BIN), '..', '..', '..');
   const outDir = values.out ?? join(repoRoot, 'test', 'chaos', 'out');
   const allOnce = values['all-once'] === true;
-  const replay = `npm run chaos -- --minutes ${minutes} --seed ${seed} --nodes ${nodes} --workers ${workers}${allOnce ? ' --all-once' : ''}`;
-  process.stdout.write(`chaos: seed ${seed}, ${nodes} nodes, ${minutes} min\nreplay: ${replay}\n`);
+  const replay = `npm run chaos -- --minutes ${minutes} --seed ${seed} --nodes ${nodes} --workers ${workers}${net === 'netns' ? ' --net netns' : ''}${allOnce ? ' --all-once' : ''}`;
+  process.stdout.write(`chaos: seed ${seed}, ${nodes} nodes, ${minutes} min, ${net} network\nreplay: ${replay}\n`);
   const result = await runChaos({
     ...CHAOS_DEFAULTS,
     seed,
     nodes,
     workers,
+    net,
     durationMs: minutes * 60_000,
     faults: allOnce ? FAULT_KINDS : 'random',
     // a long history takes longer to check: budget a minute per ten minutes run, at least two

@@ -81,7 +81,9 @@ describe('bad input at a live node', () => {
   let cluster: TestCluster;
 
   beforeAll(async () => {
-    cluster = await TestCluster.start(1);
+    // 10,000 frames as fast as one connection can send them: the per-connection rate limit
+    // (test/security/limits.test.ts) is off here so every frame reaches the parser
+    cluster = await TestCluster.start(1, ['--rate-limit', '0']);
   });
   afterAll(async () => {
     await cluster?.stop();

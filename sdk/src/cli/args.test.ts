@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_ENDPOINTS, DEFAULT_KILL_GRACE_MS, DEFAULT_TTL_MS, parseInvocation } from './args.js';
 import { UsageError } from './exit-codes.js';
@@ -109,6 +112,8 @@ describe('parseInvocation', () => {
     [['status', '--endpoints', 'http://a:1'], /--endpoints: .*must start with ws:\/\/ or wss:\/\//],
     [['status', '--endpoints', ','], /--endpoints: no endpoint given/],
     [['status', '--token', ''], /--token: must not be empty/],
+    [['status', '--ca', '/no/such/ca.pem'], /--ca: cannot read \/no\/such\/ca.pem \(ENOENT\)/],
+    [['status', '--cert', '/no/such/cert.pem'], /--cert: cannot read/],
   ])('refuses %j', (argv, message) => {
     let error: unknown;
     try {
@@ -118,5 +123,32 @@ describe('parseInvocation', () => {
     }
     expect(error).toBeInstanceOf(UsageError);
     expect((error as Error).message).toMatch(message);
+  });
+});
+
+describe('TLS options', () => {
+  it('reads --ca, --cert and --key (or BATON_CA, BATON_CERT, BATON_KEY) before connecting', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'baton-cli-tls-'));
+    try {
+      const file = (name: string) => {
+        const path = join(dir, name);
+        writeFileSync(path, `PEM ${name}`);
+        return path;
+      };
+      const [ca, cert, key] = [file('ca.pem'), file('cert.pem'), file('key.pem')];
+      const inv = parseInvocation(['status', '--ca', ca], noEnv);
+      expect(inv.kind === 'status' && inv.globals.tls).toEqual({ ca: Buffer.from('PEM ca.pem') });
+      const fromEnv = parseInvocation(['status'], { BATON_CA: ca, BATON_CERT: cert, BATON_KEY: key });
+      expect(fromEnv.kind === 'status' && fromEnv.globals.tls).toEqual({
+        ca: Buffer.from('PEM ca.pem'),
+        cert: Buffer.from('PEM cert.pem'),
+        key: Buffer.from('PEM key.pem'),
+      });
+      expect(() => parseInvocation(['status', '--cert', cert], noEnv)).toThrow(/--cert and --key go together/);
+      const none = parseInvocation(['status'], noEnv);
+      expect(none.kind === 'status' && none.globals.tls).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

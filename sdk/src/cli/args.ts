@@ -3,12 +3,14 @@
  * command to run after `--`. Everything is checked here, so a typo fails with exit 2 before any
  * connection is made.
  */
+import { readFileSync } from 'node:fs';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { type AdminArgs, type AdminCommand, parseAdminArgs } from './admin-args.js';
 import { parseDuration } from './duration.js';
 import { UsageError } from './exit-codes.js';
 import { BatonError, LIMITS, normalizeEndpoint } from './sdk.js';
 
-export const COMMANDS = ['lock', 'elect', 'observe', 'describe', 'status'] as const;
+export const COMMANDS = ['lock', 'elect', 'observe', 'describe', 'status', 'members', 'leader', 'snapshot'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 export const DEFAULT_ENDPOINTS: readonly string[] = Object.freeze([
@@ -22,6 +24,9 @@ export const DEFAULT_KILL_GRACE_MS = 5_000;
 const OPTIONS = {
   endpoints: { type: 'string' },
   token: { type: 'string' },
+  ca: { type: 'string' },
+  cert: { type: 'string' },
+  key: { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
@@ -30,22 +35,35 @@ const OPTIONS = {
   try: { type: 'boolean' },
   'kill-grace': { type: 'string' },
   limit: { type: 'string' },
+  'client-url': { type: 'string' },
+  learner: { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
 type OptionName = keyof typeof OPTIONS;
 
-const GLOBAL_OPTIONS: readonly OptionName[] = ['endpoints', 'token', 'json', 'help', 'version'];
+const GLOBAL_OPTIONS: readonly OptionName[] = ['endpoints', 'token', 'ca', 'cert', 'key', 'json', 'help', 'version'];
 const COMMAND_OPTIONS: Readonly<Record<CommandName, readonly OptionName[]>> = {
   lock: ['ttl', 'timeout', 'try', 'kill-grace', 'limit'],
   elect: ['ttl', 'timeout', 'kill-grace'],
   observe: [],
   describe: [],
   status: [],
+  members: ['timeout', 'client-url', 'learner'],
+  leader: ['timeout'],
+  snapshot: [],
 };
 
 export interface GlobalOptions {
   readonly endpoints: readonly string[];
   readonly token: string | undefined;
+  /** For wss:// endpoints: a CA to trust (--ca) and a client certificate (--cert, --key); PEM contents. */
+  readonly tls: CliTls | undefined;
   readonly json: boolean;
+}
+
+export interface CliTls {
+  readonly ca?: Buffer;
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
 }
 
 /** What runs a command under a hold: the session and how the command is stopped on loss. */
@@ -74,7 +92,8 @@ export type Invocation =
   | { readonly kind: 'lock'; readonly globals: GlobalOptions; readonly args: LockArgs }
   | { readonly kind: 'elect'; readonly globals: GlobalOptions; readonly args: ElectArgs }
   | { readonly kind: 'observe' | 'describe'; readonly globals: GlobalOptions; readonly name: string }
-  | { readonly kind: 'status'; readonly globals: GlobalOptions };
+  | { readonly kind: 'status'; readonly globals: GlobalOptions }
+  | { readonly kind: 'admin'; readonly globals: GlobalOptions; readonly args: AdminArgs };
 
 export type Environment = Readonly<Record<string, string | undefined>>;
 
@@ -141,6 +160,10 @@ export function parseInvocation(argv: readonly string[], env: Environment): Invo
     case 'status':
       refuseExtra(command, rest, false);
       return { kind: 'status', globals };
+    case 'members':
+    case 'leader':
+    case 'snapshot':
+      return { kind: 'admin', globals, args: parseAdminArgs(command as AdminCommand, rest, values, given) };
   }
 }
 
@@ -170,7 +193,7 @@ type Values = ReturnType<typeof parseTokens>['values'];
 
 function commandName(word: string): CommandName {
   if ((COMMANDS as readonly string[]).includes(word)) return word as CommandName;
-  throw new UsageError(`unknown command ${JSON.stringify(word)} (lock, elect, observe, describe or status)`);
+  throw new UsageError(`unknown command ${JSON.stringify(word)} (${COMMANDS.join(', ')})`);
 }
 
 function refuseExtra(command: CommandName, extra: readonly string[], runsCommand: boolean): void {
@@ -201,7 +224,32 @@ function globalOptions(values: Values, env: Environment): GlobalOptions {
   }
   const token = values.token ?? (env.BATON_TOKEN === '' ? undefined : env.BATON_TOKEN);
   if (token !== undefined && token.length === 0) throw new UsageError('--token: must not be empty');
-  return { endpoints, token, json: values.json === true };
+  return { endpoints, token, tls: tlsOptions(values, env), json: values.json === true };
+}
+
+/** Reads --ca/--cert/--key (or BATON_CA/BATON_CERT/BATON_KEY) now, so a wrong path fails before connecting. */
+function tlsOptions(values: Values, env: Environment): CliTls | undefined {
+  const read = (flag: 'ca' | 'cert' | 'key'): Buffer | undefined => {
+    const envName = `BATON_${flag.toUpperCase()}`;
+    const path = values[flag] ?? (env[envName] === '' ? undefined : env[envName]);
+    if (path === undefined) return undefined;
+    try {
+      return readFileSync(path);
+    } catch (err) {
+      const source = values[flag] !== undefined ? `--${flag}` : envName;
+      throw new UsageError(`${source}: cannot read ${path} (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+    }
+  };
+  const ca = read('ca');
+  const cert = read('cert');
+  const key = read('key');
+  if ((cert === undefined) !== (key === undefined)) throw new UsageError('--cert and --key go together');
+  if (ca === undefined && cert === undefined) return undefined;
+  return {
+    ...(ca === undefined ? {} : { ca }),
+    ...(cert === undefined ? {} : { cert }),
+    ...(key === undefined ? {} : { key }),
+  };
 }
 
 function holdOptions(name: string, values: Values, command: readonly string[]): HoldOptions {

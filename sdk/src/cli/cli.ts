@@ -6,8 +6,11 @@ import { readFileSync } from 'node:fs';
 import { type Environment, type Invocation, parseInvocation } from './args.js';
 import { runDescribe } from './commands/describe.js';
 import { runElect } from './commands/elect.js';
+import { runLeaderTransfer } from './commands/leader.js';
 import { runLock } from './commands/lock.js';
+import { runMembers } from './commands/members.js';
 import { runObserve } from './commands/observe.js';
+import { runSnapshotSave } from './commands/snapshot.js';
 import { runStatus } from './commands/status.js';
 import type { CliContext } from './context.js';
 import { EXIT, exitCodeForError, UsageError } from './exit-codes.js';
@@ -53,6 +56,12 @@ export async function main(argv: readonly string[], streams: CliStreams): Promis
         return await runDescribe(ctx, invocation.globals, invocation.name);
       case 'status':
         return await runStatus(ctx, invocation.globals);
+      case 'admin': {
+        const { args, globals } = invocation;
+        if (args.action === 'leader.transfer') return await runLeaderTransfer(ctx, globals, args);
+        if (args.action === 'snapshot.save') return await runSnapshotSave(ctx, globals, args);
+        return await runMembers(ctx, globals, args);
+      }
     }
   } catch (err) {
     streams.stderr.write(`baton: ${describeError(err, invocation)}\n`);

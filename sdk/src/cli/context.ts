@@ -26,6 +26,7 @@ export function connect(ctx: CliContext, globals: GlobalOptions): Promise<BatonC
     BatonClient.connect({
       endpoints: [...globals.endpoints],
       ...(globals.token === undefined ? {} : { token: globals.token }),
+      ...(globals.tls === undefined ? {} : { tls: globals.tls }),
     }),
   );
 }

@@ -4,6 +4,8 @@
  * a deeper relative path would not resolve from dist/cli/.
  */
 export type {
+  AdminMember,
+  AdminMembersListResult,
   ElectionLeader,
   Holder,
   Leadership,
@@ -13,4 +15,13 @@ export type {
   StatusResult,
   Waiter,
 } from '../index.js';
-export { BatonClient, BatonError, isBatonError, LIMITS, normalizeEndpoint } from '../index.js';
+export {
+  BatonClient,
+  BatonError,
+  encodeBackupPrefix,
+  isBatonError,
+  LIMITS,
+  NODE_NAME_PATTERN,
+  normalizeEndpoint,
+  toHex,
+} from '../index.js';

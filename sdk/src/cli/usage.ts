@@ -5,6 +5,9 @@ const GLOBAL = `Global options (any command):
   --endpoints <urls>   comma-separated ws:// or wss:// node URLs (or BATON_ENDPOINTS);
                        default ws://127.0.0.1:7001,ws://127.0.0.1:7002,ws://127.0.0.1:7003
   --token <token>      bearer token for the cluster (or BATON_TOKEN)
+  --ca <file>          PEM CA to trust for wss:// endpoints (or BATON_CA)
+  --cert <file>        PEM client certificate, with --key, when the cluster asks for one
+                       (or BATON_CERT, BATON_KEY)
   --json               machine-readable output (describe, status, elect without a command)
   -h, --help           this text; baton help <command> for one command
   --version            the CLI's version`;
@@ -53,12 +56,36 @@ const STATUS = `baton status
   The answering node's view of the cluster: members, leader, Raft term, commit and applied
   index. A table, or JSON with --json.`;
 
+const MEMBERS = `baton members list
+baton members add <id> <peer-url> [--client-url <ws-url>] [--timeout 60s | --learner]
+baton members promote <id> [--timeout 60s]
+baton members remove <id>
+  Change the cluster's membership without downtime (needs the admin permission).
+  list     every member: role, leader, replication match and lag, reachable
+  add      start the new node first (baton-server --id <id> --initial-cluster-state existing
+           --peers <existing members and itself>), then add it: as a learner, then as a voter
+           once it has caught up (--timeout bounds that wait; --learner stops at learner)
+  promote  make a learner a voter (refused while it is behind; --timeout waits for it)
+  remove   remove a member; removing the leader hands leadership to another voter first.
+           Refused if it is the last voter or would leave fewer reachable voters than a quorum.`;
+
+const LEADER = `baton leader transfer <id> [--timeout 3s]
+  Hand Raft leadership to voter <id> (for maintenance of the current leader's host).`;
+
+const SNAPSHOT = `baton snapshot save <file>
+  An online backup: a consistent copy of every session, lock, semaphore and election with its
+  Raft index and term, checked by SHA-256 and written atomically (mode 0600). Restore it into a
+  NEW cluster with baton-server restore --from <file> (see the README, "Backing up and restoring").`;
+
 const PER_COMMAND: Readonly<Record<CommandName, string>> = {
   lock: LOCK,
   elect: ELECT,
   observe: OBSERVE,
   describe: DESCRIBE,
   status: STATUS,
+  members: MEMBERS,
+  leader: LEADER,
+  snapshot: SNAPSHOT,
 };
 
 export function usage(command: CommandName | null): string {
@@ -79,6 +106,8 @@ export function usage(command: CommandName | null): string {
     '  baton elect workers/primary "$HOSTNAME" -- node worker.js',
     '  baton observe workers/primary | jq .leader.value',
     '  baton describe nightly-report',
+    '  baton members add n4 http://10.0.0.4:7001',
+    '  baton snapshot save ./baton-$(date +%F).bak',
     '',
   ].join('\n');
 }

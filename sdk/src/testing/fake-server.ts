@@ -20,7 +20,12 @@ import { type WebSocket, WebSocketServer } from 'ws';
 
 export type Reply =
   | { readonly ok: Record<string, unknown> }
-  | { readonly error: ErrorCode; readonly message?: string; readonly leaderHint?: string }
+  | {
+      readonly error: ErrorCode;
+      readonly message?: string;
+      readonly leaderHint?: string;
+      readonly retryAfterMs?: number;
+    }
   | 'hold'
   | 'drop';
 
@@ -78,7 +83,10 @@ export class Received {
     const frame =
       'ok' in reply
         ? okResponse(this.request.id, reply.ok as ClientResult)
-        : errorResponse(this.request.id, reply.error, reply.message ?? reply.error, { leaderHint: reply.leaderHint });
+        : errorResponse(this.request.id, reply.error, reply.message ?? reply.error, {
+            leaderHint: reply.leaderHint,
+            retryAfterMs: reply.retryAfterMs,
+          });
     this.conn.ws.send(JSON.stringify(frame));
   }
 }

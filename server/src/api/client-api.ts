@@ -10,15 +10,18 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
+  type AdminRequest,
   type ClientRequest,
   type ClientRequestOf,
   type ClientResult,
+  type ErrorCode,
   event,
   LIMITS,
   PROTOCOL_VERSION,
 } from '@baton/proto-schemas';
 import { WebSocketServer } from 'ws';
 import type { Command, CommandResult, Describe, FsmEvent } from '../fsm/index.js';
+import { DEFAULT_CLIENT_LIMITS } from '../limits/client-limits.js';
 import type { Clock } from '../node/clock.js';
 import type { Coordinator } from '../node/coordinator.js';
 import type { Logger } from '../node/logger.js';
@@ -26,17 +29,26 @@ import type { Member } from '../node/members.js';
 import { NodeError } from '../node/raft-node.js';
 import { ClientConnection, type ConnectionHost } from './connection.js';
 import { ApiError } from './errors.js';
-import { PendingWait, WaitRegistry } from './waits.js';
+import { ClientGate } from './gate.js';
+import type { ApiObserver } from './observer.js';
+import { PendingWait, type WaitOutcome, WaitRegistry } from './waits.js';
 
 export interface ClientApiOptions {
   readonly coordinator: Coordinator;
-  readonly members: readonly Member[];
+  /** The current members (they change with `admin.members.*`). */
+  readonly members: () => readonly Member[];
+  /** Answers the `admin.*` requests (admin/admin-api.ts). */
+  readonly admin: { handle(r: AdminRequest): Promise<ClientResult> };
   readonly self: Member;
   readonly serverVersion: string;
   readonly clock: Clock;
   readonly logger: Logger;
   /** A write not applied within this time is answered UNAVAILABLE (outcome unknown: retry, same seq). */
   readonly writeTimeoutMs?: number;
+  /** Authentication, permissions and per-client limits; default: auth off, default limits. */
+  readonly gate?: ClientGate;
+  /** Told about rejected requests and granted waits (the node's metrics). */
+  readonly observer?: ApiObserver;
 }
 
 const DEFAULT_WRITE_TIMEOUT_MS = 10_000;
@@ -52,9 +64,13 @@ export class ClientApi implements ConnectionHost {
   private readonly serverClientId: string;
   private serverSeq = 0;
   private readonly writeTimeoutMs: number;
+  private readonly gate: ClientGate;
 
   constructor(private readonly opts: ClientApiOptions) {
     this.logger = opts.logger;
+    this.gate =
+      opts.gate ??
+      new ClientGate({ tokens: null, limits: DEFAULT_CLIENT_LIMITS, clock: opts.clock, logger: opts.logger });
     this.writeTimeoutMs = opts.writeTimeoutMs ?? DEFAULT_WRITE_TIMEOUT_MS;
     this.serverClientId = `~node:${opts.self.name}:${randomBytes(6).toString('hex')}`;
     // ws closes a connection whose frame exceeds maxPayload with 1009 (message too big)
@@ -63,10 +79,28 @@ export class ClientApi implements ConnectionHost {
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    if (!this.gate.admitSocket(req.socket.remoteAddress ?? '?', socket)) {
+      socket.end('HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nConnection: close\r\n\r\n');
+      return;
+    }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const conn = new ClientConnection(ws, this, `${req.socket.remoteAddress}:${req.socket.remotePort}`);
       this.connections.add(conn);
+      this.gate.opened(conn);
     });
+  }
+
+  admitFrame(conn: ClientConnection): { message: string; retryAfterMs: number } | null {
+    return this.gate.admitFrame(conn);
+  }
+
+  /** Open client connections on this node. */
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  rejected(code: ErrorCode): void {
+    this.opts.observer?.rejected(code);
   }
 
   async close(): Promise<void> {
@@ -77,6 +111,7 @@ export class ClientApi implements ConnectionHost {
 
   closed(conn: ClientConnection): void {
     this.connections.delete(conn);
+    this.gate.closed(conn);
     for (const id of conn.sessions) if (this.owners.get(id) === conn) this.owners.delete(id);
     for (const w of conn.waits.values()) {
       this.waits.remove(w);
@@ -87,6 +122,11 @@ export class ClientApi implements ConnectionHost {
   }
 
   handle(conn: ClientConnection, r: ClientRequest): Promise<unknown> {
+    try {
+      this.gate.authorize(conn, r);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     switch (r.type) {
       case 'hello':
         return this.hello(conn, r);
@@ -152,6 +192,8 @@ export class ClientApi implements ConnectionHost {
         return Promise.resolve({});
       case 'status':
         return Promise.resolve(this.status());
+      default:
+        return this.opts.admin.handle(r);
     }
   }
 
@@ -165,6 +207,7 @@ export class ClientApi implements ConnectionHost {
     if (conn.clientId !== null && conn.clientId !== r.clientId) {
       throw new ApiError('INVALID_ARGUMENT', 'clientId cannot change on a connection', { field: 'clientId' });
     }
+    this.gate.authenticate(conn, r.token);
     conn.clientId = r.clientId;
     const leader = this.leaderMember();
     return {
@@ -179,6 +222,7 @@ export class ClientApi implements ConnectionHost {
     if (conn.sessions.size >= LIMITS.maxSessionsPerConnection) {
       throw new ApiError('RESOURCE_EXHAUSTED', `at most ${LIMITS.maxSessionsPerConnection} sessions per connection`);
     }
+    this.gate.checkSessionQuota(conn);
     const cmd: Command =
       r.label === undefined
         ? { op: 'openSession', ttlMs: r.ttlMs }
@@ -201,6 +245,7 @@ export class ClientApi implements ConnectionHost {
   }
 
   private async acquire(conn: ClientConnection, r: ClientRequestOf<'lock.acquire'>): Promise<ClientResult> {
+    const arrivedMs = this.opts.clock.monotonicMs();
     const sessionId = Number(r.sessionId);
     const wait = r.wait ? this.startWait(conn, r.id, sessionId, r.name, false) : null;
     try {
@@ -225,6 +270,7 @@ export class ClientApi implements ConnectionHost {
         return { acquired: false } as ClientResult;
       }
       const grant = await this.awaitGrant(conn, wait, r.timeoutMs);
+      this.opts.observer?.waitGranted(this.opts.clock.monotonicMs() - arrivedMs, false);
       return { acquired: true, token: grant.token, generation: grant.generation } as ClientResult;
     } catch (err) {
       this.finishWait(conn, wait);
@@ -233,6 +279,7 @@ export class ClientApi implements ConnectionHost {
   }
 
   private async campaign(conn: ClientConnection, r: ClientRequestOf<'election.campaign'>): Promise<ClientResult> {
+    const arrivedMs = this.opts.clock.monotonicMs();
     const sessionId = Number(r.sessionId);
     const wait = this.startWait(conn, r.id, sessionId, r.name, true);
     try {
@@ -247,6 +294,7 @@ export class ClientApi implements ConnectionHost {
         return { term: value.term } as ClientResult;
       }
       const grant = await this.awaitGrant(conn, wait, r.timeoutMs);
+      this.opts.observer?.waitGranted(this.opts.clock.monotonicMs() - arrivedMs, true);
       return { term: grant.token } as ClientResult;
     } catch (err) {
       this.finishWait(conn, wait);
@@ -255,6 +303,7 @@ export class ClientApi implements ConnectionHost {
   }
 
   private startWait(conn: ClientConnection, requestId: string, sessionId: number, name: string, election: boolean) {
+    this.gate.checkWaitQuota(conn);
     const w = new PendingWait(requestId, sessionId, name, election, conn);
     conn.waits.set(requestId, w);
     this.waits.add(w);
@@ -269,8 +318,9 @@ export class ClientApi implements ConnectionHost {
   }
 
   /**
-   * Waits for the grant; on timeout proposes cancelWait (which also releases a hold granted in
-   * the meantime, so no client is left holding a lock it does not know about) and answers TIMEOUT.
+   * Waits for the grant; on timeout proposes cancelWait and answers TIMEOUT. A grant that applies
+   * before that cancel does is the answer, even past the timeout: the state machine keeps it (a
+   * cancel never revokes a grant), so answering TIMEOUT would leave a hold no client knows of.
    */
   private awaitGrant(
     conn: ClientConnection,
@@ -287,7 +337,7 @@ export class ClientApi implements ConnectionHost {
       }, timeoutMs ?? LIMITS.maxWaitMs);
       w.onSettled((o) => {
         this.finishWait(conn, w);
-        if (o.kind === 'granted' && !timedOut) resolve(o.grant);
+        if (o.kind === 'granted') resolve(o.grant);
         else if (timedOut) reject(new ApiError('TIMEOUT', 'the wait timed out and was cancelled'));
         else if (o.kind === 'ended' && o.reason === 'cancelled')
           reject(new ApiError('CANCELLED', 'the wait was cancelled'));
@@ -300,8 +350,10 @@ export class ClientApi implements ConnectionHost {
     const w = conn.waits.get(requestId);
     if (w === undefined || w.settled !== null) return { cancelled: false } as ClientResult;
     await this.cancelWait(w);
+    // a grant that applied before the cancel answered the wait: not cancelled
+    const granted = outcomeOf(w)?.kind === 'granted';
     w.settle({ kind: 'ended', reason: 'cancelled' });
-    return { cancelled: true } as ClientResult;
+    return { cancelled: !granted } as ClientResult;
   }
 
   private async cancelWait(w: PendingWait): Promise<void> {
@@ -366,7 +418,7 @@ export class ClientApi implements ConnectionHost {
 
   private leaderMember(): Member | undefined {
     const id = this.opts.coordinator.leaderId;
-    return this.opts.members.find((m) => m.id === id);
+    return this.opts.members().find((m) => m.id === id);
   }
 
   private own(conn: ClientConnection, sessionId: number): void {
@@ -393,7 +445,7 @@ export class ClientApi implements ConnectionHost {
       term: st.hardState.term,
       commitIndex: st.hardState.commit,
       appliedIndex: st.appliedIndex,
-      members: this.opts.members.map((m) => ({
+      members: this.opts.members().map((m) => ({
         id: m.name,
         clientUrl: m.clientUrl,
         role: st.confState.learners.includes(m.id) ? 'learner' : 'voter',
@@ -472,4 +524,9 @@ function describeResult(d: Describe, nowMs: number): ClientResult {
     })),
     lockDelayRemainingMs: d.lockDelayRemainingMs,
   } as unknown as ClientResult;
+}
+
+/** A wait's outcome read afresh (after an await, where the compiler still narrows the field). */
+function outcomeOf(w: PendingWait): WaitOutcome | null {
+  return w.settled;
 }

@@ -6,6 +6,7 @@
 import {
   type ClientEvent,
   type ClientRequest,
+  type ErrorCode,
   errorResponse,
   LIMITS,
   okResponse,
@@ -22,8 +23,12 @@ export const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 export interface ConnectionHost {
   readonly logger: Logger;
+  /** Told the code of every error answer sent (metrics). */
+  rejected?(code: ErrorCode): void;
   handle(conn: ClientConnection, request: ClientRequest): Promise<unknown>;
   closed(conn: ClientConnection): void;
+  /** Rate limits, checked on every frame (gate.ts): a refusal is answered RESOURCE_EXHAUSTED. */
+  admitFrame?(conn: ClientConnection): { readonly message: string; readonly retryAfterMs: number } | null;
 }
 
 export class ClientConnection {
@@ -73,6 +78,12 @@ export class ClientConnection {
         ? Buffer.concat(data as Buffer[]).toString('utf8')
         : Buffer.from(data as ArrayBuffer).toString('utf8');
     const parsed = parseClientFrame(text);
+    const refusal = this.host.admitFrame?.(this) ?? null;
+    if (refusal !== null) {
+      const id = parsed.ok ? parsed.request.id : parsed.id;
+      this.send(errorResponse(id, 'RESOURCE_EXHAUSTED', refusal.message, { retryAfterMs: refusal.retryAfterMs }));
+      return;
+    }
     if (!parsed.ok) {
       this.send(errorResponse(parsed.id, parsed.error.code, parsed.error.message, parsed.error));
       return;
@@ -117,6 +128,7 @@ export class ClientConnection {
       this.socket.close(1008, 'too many unread frames');
       return;
     }
+    if (frame.type === 'response' && !frame.ok) this.host.rejected?.(frame.error.code);
     this.socket.send(JSON.stringify(frame));
   }
 

@@ -8,7 +8,7 @@ export class ApiError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly extras: { field?: string; leaderHint?: string } = {},
+    readonly extras: { field?: string; leaderHint?: string; retryAfterMs?: number } = {},
   ) {
     super(message);
   }

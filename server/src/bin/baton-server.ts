@@ -1,13 +1,18 @@
 /**
  * `baton-server`: runs one node. Bad configuration prints one line naming the flag and exits 2;
  * a storage failure exits 1 (restart and recover from disk); SIGINT/SIGTERM shut down cleanly
- * (leadership handed off first) and exit 0.
+ * (leadership handed off first) and exit 0; SIGHUP reloads the --auth-tokens file.
+ * `baton-server restore …` builds a data directory from a backup (admin/restore.ts).
  */
+import { runRestore } from '../admin/restore.js';
 import { ConfigError, parseServerConfig, USAGE } from '../node/config.js';
 import { SERVER_VERSION, startServer } from '../node/server.js';
 import { DataDirLockedError } from '../storage/dir-lock.js';
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'restore') {
+    process.exit(await runRestore(process.argv.slice(3), process.stdout, process.stderr));
+  }
   let parsed: ReturnType<typeof parseServerConfig>;
   try {
     parsed = parseServerConfig(process.argv.slice(2), process.env);
@@ -27,7 +32,10 @@ async function main(): Promise<void> {
     return;
   }
   const config = parsed.config;
-  if (config.dev) process.stderr.write(`baton-server: --dev: single-node cluster, data in ${config.dataDir}\n`);
+  if (config.dev) {
+    const auth = config.security.authTokens === null ? 'AUTH OFF' : 'auth on';
+    process.stderr.write(`baton-server: --dev: single-node cluster, data in ${config.dataDir}, ${auth}\n`);
+  }
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer(config);
@@ -57,6 +65,9 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGHUP', () => {
+    server.reloadAuthTokens();
+  });
   server.fatal.then((err) => {
     process.stderr.write(
       `baton-server ${config.name}: storage failure, exiting to recover from disk: ${err.message}\n`,

@@ -5,7 +5,8 @@
  * same ./data comes back with the same state.
  *
  * Environment: BATON_START_PORT (first port, default 7001), BATON_NODES (default 3),
- * BATON_DATA (default ./data).
+ * BATON_DATA (default ./data), BATON_LOG_LEVEL (the nodes' log level), BATON_LOG_PRETTY=0 (no
+ * readable copy of the logs in the terminal; see pretty-logs.ts).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
@@ -13,6 +14,7 @@ import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { prettyLogsEnabled, prettyPrintLogs } from './pretty-logs.js';
 
 const HOST = '127.0.0.1';
 const READY_TIMEOUT_MS = 30_000;
@@ -60,6 +62,9 @@ async function main(): Promise<void> {
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     child.stdout?.pipe(log);
+    if (child.stdout !== null && prettyLogsEnabled(process.env)) {
+      prettyPrintLogs(child.stdout, process.stdout, process.stdout.isTTY === true);
+    }
     child.stderr?.on('data', (chunk: Buffer) => {
       log.write(chunk);
       if (!stopping) process.stderr.write(`[${name}] ${chunk.toString()}`);
@@ -108,7 +113,10 @@ async function main(): Promise<void> {
       ? '\nno leader yet (see data/logs/*.log)\n'
       : `\nleader: ${leader.name} (term ${leader.term})\n`,
   );
-  process.stdout.write('logs: data/logs/<node>.log · status: curl http://127.0.0.1:PORT/v1/status · Ctrl-C stops\n');
+  process.stdout.write(`status page: http://${HOST}:${ports[0]}/ (any node serves it) · metrics: /metrics\n`);
+  process.stdout.write(
+    'logs: data/logs/<node>.log (JSON) · status: curl http://127.0.0.1:PORT/v1/status · Ctrl-C stops\n',
+  );
 }
 
 function fetchStatus(port: number): Promise<NodeStatus | null> {

@@ -73,9 +73,14 @@ export function release(ctx: ApplyContext, c: Cmd<'release'>): Outcome<'release'
 }
 
 /**
- * The client stopped waiting (abort or timeout). If the wait was granted before this entry
- * applied, the client may never have learnt of the grant: the cancel releases that hold too, so
- * no hold is left that no client knows about. A hold taken straight by an acquire is not touched.
+ * The client stopped waiting (abort or timeout): its waiter leaves the queue. A wait that was
+ * granted before this entry applied keeps its hold: the grant is the wait's answer. Revoking it
+ * here (as an earlier version did) let a cancel decided for one attempt of a wait — a server-side
+ * timeout, or a cancel proposed before a leader change and committed after it — take away a grant
+ * that another attempt of the same wait had already delivered to the client, a loss no operation
+ * of the client explains (the chaos suite caught it: seed 9, netns mode). A grant the client really
+ * never learns of is given back by the SDK when the late answer arrives, and otherwise freed by
+ * the session's expiry, like any hold of a vanished client.
  */
 export function cancelWait(ctx: ApplyContext, c: Cmd<'cancelWait'>): Outcome<'cancelWait'> {
   const s = ctx.m.sessions.get(c.sessionId);
@@ -89,12 +94,6 @@ export function cancelWait(ctx: ApplyContext, c: Cmd<'cancelWait'>): Outcome<'ca
     removeWaiter(ctx, n, i);
     ctx.events.push({ kind: 'waitEnded', sessionId: s.id, name: n.name, reason: 'cancelled' });
     return ok({ cancelled: true });
-  }
-  const h = holdOf(n, s.id);
-  if (h?.fromWait) {
-    ctx.events.push({ kind: 'lost', sessionId: s.id, name: n.name, token: h.token, reason: 'revoked' });
-    removeHold(ctx, n, h, false);
-    return ok({ released: h.token });
   }
   return ok({ notWaiting: true });
 }

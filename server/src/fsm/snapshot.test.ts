@@ -74,8 +74,11 @@ describe('snapshots', () => {
       out.push(r.events);
       r.leader({ op: 'endLockDelay', name: 'pool' });
       out.push(r.events);
-      // a was granted 'pool' from its wait by the endLockDelay: its cancel releases it
-      r.client('replay', { op: 'cancelWait', sessionId: a ?? 0, name: 'pool' });
+      // a was granted 'pool' from its wait by the endLockDelay: it releases it
+      const poolToken = fsm.describe('pool', 0).holders.find((x) => x.sessionId === a)?.token ?? 0;
+      const released = r.client('replay', { op: 'release', sessionId: a ?? 0, name: 'pool', token: poolToken });
+      expect(released).toEqual({ ok: true, value: { released: true } });
+      out.push(released);
       out.push(r.events);
       // a retry of the labelled open: answered from the restored dedup table
       out.push(r.client('lbl', { op: 'openSession', ttlMs: 9_000, label: 'labelled' }, 1));

@@ -80,8 +80,7 @@ export type AcquireValue =
   | { readonly acquired: false; readonly waiting: boolean };
 export type CancelWaitValue =
   | { readonly cancelled: true }
-  /** The wait had already been granted: the cancel released that hold (token). */
-  | { readonly released: number }
+  /** Nothing of this session waits on the name (it may hold it: a grant is never revoked). */
   | { readonly notWaiting: true };
 export interface ReleaseValue {
   readonly released: true;
@@ -150,8 +149,7 @@ export type FsmEvent =
       readonly sessionId: number;
       readonly name: string;
       readonly token: number;
-      /** revoked: a cancelWait released a hold granted after the client stopped waiting. */
-      readonly reason: 'expired' | 'closed' | 'revoked';
+      readonly reason: 'expired' | 'closed';
     }
   | { readonly kind: 'sessionEnded'; readonly sessionId: number; readonly reason: 'expired' | 'closed' }
   | { readonly kind: 'electionChanged'; readonly name: string; readonly leader: LeaderInfo | null }

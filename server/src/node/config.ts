@@ -1,23 +1,19 @@
 /**
  * baton-server's configuration: command-line flags, then `BATON_*` environment variables, then a
- * JSON config file (`--config`), then defaults — the first that sets a value wins. Every value
- * is checked here; a bad one is a ConfigError naming the flag (the binary prints one line and
- * exits 2). Flag parsing uses Node's built-in util.parseArgs (well kept, no dependency).
+ * JSON config file (`--config`, validated with zod: every flag is a key), then defaults — the
+ * first that sets a value wins. Every value is checked here; a bad one is a ConfigError naming
+ * the flag or key (the binary prints one line and exits 2). Flag parsing uses Node's built-in
+ * util.parseArgs (well kept, no dependency).
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { ConfigError, keyPath, parseHostPort } from './config-error.js';
 import { isValidNodeName, type Member, MembersError, parseMembers } from './members.js';
+import { parseSecurityConfig, SECURITY_FLAGS, SECURITY_USAGE, type SecurityConfig } from './security-config.js';
 
-export class ConfigError extends Error {
-  readonly code = 'INVALID_CONFIG';
-  constructor(
-    readonly flag: string,
-    message: string,
-  ) {
-    super(`--${flag}: ${message}`);
-  }
-}
+export { ConfigError } from './config-error.js';
 
 export interface ServerConfig {
   readonly name: string;
@@ -33,6 +29,10 @@ export interface ServerConfig {
   readonly snapshotEveryEntries: number;
   readonly logLevel: string;
   readonly dev: boolean;
+  /** TLS, tokens and per-client limits (security-config.ts). */
+  readonly security: SecurityConfig;
+  /** `new`: an empty data dir starts a cluster of --peers; `existing`: it joins one (admin/README.md). */
+  readonly initialClusterState: 'new' | 'existing';
 }
 
 /** Defaults in one place. 50 ms ticks × 10 = a 0.5–1 s randomized election timeout. */
@@ -60,10 +60,12 @@ const FLAGS = {
   'heartbeat-ticks': { type: 'string' },
   'snapshot-every': { type: 'string' },
   'log-level': { type: 'string' },
+  'initial-cluster-state': { type: 'string' },
   config: { type: 'string' },
   dev: { type: 'boolean' },
   help: { type: 'boolean' },
   version: { type: 'boolean' },
+  ...SECURITY_FLAGS,
 } as const;
 
 type FlagName = keyof typeof FLAGS;
@@ -86,6 +88,13 @@ flags (each also as BATON_<FLAG> in the environment, e.g. BATON_DATA_DIR, or as 
   --heartbeat-ticks N    heartbeat interval in ticks (default ${CONFIG_DEFAULTS.heartbeatTicks})
   --snapshot-every N     entries between state machine snapshots (default ${CONFIG_DEFAULTS.snapshotEveryEntries})
   --log-level LEVEL      trace|debug|info|warn|error (default ${CONFIG_DEFAULTS.logLevel})
+  --initial-cluster-state new|existing
+                         only for an empty --data-dir: new (default) starts a cluster of --peers;
+                         existing joins a running one (with baton members add): the node waits
+                         for the leader to send it the log and configuration
+${SECURITY_USAGE}
+       baton-server restore --from FILE --data-dir DIR --id NAME --peers LIST [--bump-index N]
+                         a fresh data directory for a NEW cluster from a backup (baton snapshot save)
 `;
 
 export type ParsedCommand =
@@ -146,6 +155,13 @@ export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEn
   if (!['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'].includes(logLevel)) {
     throw new ConfigError('log-level', `unknown level ${JSON.stringify(logLevel)}`);
   }
+  const initialClusterState = get('initial-cluster-state') ?? 'new';
+  if (initialClusterState !== 'new' && initialClusterState !== 'existing') {
+    throw new ConfigError(
+      'initial-cluster-state',
+      `expected new or existing, got ${JSON.stringify(initialClusterState)}`,
+    );
+  }
   const clusterId = get('cluster-id') ?? CONFIG_DEFAULTS.clusterId;
   if (!/^[A-Za-z0-9_.-]{1,64}$/.test(clusterId)) throw new ConfigError('cluster-id', 'use 1-64 of [A-Za-z0-9_.-]');
   return {
@@ -164,6 +180,8 @@ export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEn
       snapshotEveryEntries: intFlag(get, 'snapshot-every', CONFIG_DEFAULTS.snapshotEveryEntries, 10, 10_000_000),
       logLevel,
       dev,
+      security: parseSecurityConfig(get, members, Date.now()),
+      initialClusterState,
     },
   };
 }
@@ -203,23 +221,37 @@ function loadConfigFile(path: string | undefined): Record<string, unknown> {
   } catch {
     throw new ConfigError('config', `${path} is not valid JSON`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ConfigError('config', `${path} must hold a JSON object`);
+  const checked = configFileSchema().safeParse(parsed);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    if (issue?.code === 'unrecognized_keys') {
+      throw new ConfigError('config', `${path}: unknown key ${JSON.stringify(issue.keys[0])}`);
+    }
+    const key = issue?.path[0];
+    const flag = typeof key === 'string' && key in FLAGS ? key : 'config';
+    throw new ConfigError(flag, `${path}: ${keyPath(issue?.path ?? [])}: ${issue?.message ?? 'invalid'}`);
   }
-  for (const key of Object.keys(parsed)) {
-    if (!(key in FLAGS) || key === 'config') throw new ConfigError('config', `unknown key ${JSON.stringify(key)}`);
+  return checked.data;
+}
+
+/** Every flag is a key of the config file (except the ones that make no sense there). */
+function configFileSchema() {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [flag, spec] of Object.entries(FLAGS)) {
+    if (flag === 'config' || flag === 'help' || flag === 'version') continue;
+    shape[flag] = (
+      spec.type === 'boolean'
+        ? z.boolean()
+        : z.union([z.string(), z.number()], { error: 'expected a string or number' })
+    )
+      .nullable()
+      .optional();
   }
-  return parsed as Record<string, unknown>;
+  return z.strictObject(shape, { error: 'must be a JSON object of flag names' });
 }
 
 function parseListen(listen: string): { host: string; port: number } {
-  const m = /^(?:\[([0-9a-fA-F:]+)\]|([^:]+)):(\d{1,5})$/.exec(listen);
-  const host = m?.[1] ?? m?.[2];
-  const port = Number(m?.[3]);
-  if (m === null || host === undefined || !Number.isInteger(port) || port < 0 || port > 65_535) {
-    throw new ConfigError('listen', `expected HOST:PORT, got ${JSON.stringify(listen)}`);
-  }
-  return { host, port };
+  return parseHostPort(listen, 'listen');
 }
 
 function intFlag(

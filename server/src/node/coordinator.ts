@@ -5,7 +5,11 @@
  * and a stream of the state machine's events (grants, losses, election changes) as every node
  * applies them.
  */
+
+import type { MemberRegistry } from '../admin/member-registry.js';
+import { decodeNodeState, encodeNodeState } from '../admin/node-state.js';
 import { type Command, CoordinationFsm, decodeEnvelope, encodeEnvelope, type FsmEvent } from '../fsm/index.js';
+import { decodeConfChange } from '../raft/confchange.js';
 import type { Entry, NodeId, SoftState } from '../raft/types.js';
 import type { Clock } from './clock.js';
 import type { Logger } from './logger.js';
@@ -15,36 +19,53 @@ import { SessionLeases } from './session-leases.js';
 export type ApplyOutput = ReturnType<CoordinationFsm['apply']>;
 export type CommandResult = ApplyOutput['result'];
 
-/** The state machine slot the loop applies into; `restore` swaps in a new instance. */
+/**
+ * The state machine slot the loop applies into; `restore` swaps in a new instance. With a member
+ * registry, membership changes and the snapshot carry the member directory too (admin/node-state.ts).
+ */
 class FsmSlot implements StateMachine<ApplyOutput> {
   fsm = new CoordinationFsm();
+
+  constructor(private readonly registry: MemberRegistry | undefined) {}
 
   apply(entry: Entry): ApplyOutput {
     return this.fsm.apply(entry.index, entry.data);
   }
 
+  applyConfChange(entry: Entry): void {
+    const cc = decodeConfChange(entry.data);
+    if (cc !== null) this.registry?.applyConfChange(cc);
+  }
+
   snapshot(): Uint8Array {
-    return this.fsm.snapshot();
+    const fsm = this.fsm.snapshot();
+    return this.registry === undefined ? fsm : encodeNodeState(this.registry.snapshot(), fsm);
   }
 
   restore(data: Uint8Array): void {
-    this.fsm = CoordinationFsm.restore(data);
+    const state = decodeNodeState(data);
+    this.fsm = CoordinationFsm.restore(state.fsm);
+    this.registry?.restore(state.members);
   }
 }
 
 export interface CoordinatorOptions extends Omit<RaftNodeOptions<ApplyOutput>, 'stateMachine'> {
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Keeps the member directory replicated with the log (admin/member-registry.ts). */
+  readonly members?: MemberRegistry;
 }
 
 export class Coordinator {
   readonly node: RaftNode<ApplyOutput>;
   readonly leases: SessionLeases;
-  private readonly slot = new FsmSlot();
+  private readonly slot: FsmSlot;
   private readonly eventListeners: ((e: FsmEvent, index: number) => void)[] = [];
   private readonly leaderListeners: ((s: SoftState) => void)[] = [];
+  private readonly proposalListeners: ((durationMs: number, applied: boolean) => void)[] = [];
 
   constructor(private readonly opts: CoordinatorOptions) {
+    this.slot = new FsmSlot(opts.members);
     this.node = new RaftNode({ ...opts, stateMachine: this.slot });
     this.leases = new SessionLeases({
       clock: opts.clock,
@@ -88,6 +109,11 @@ export class Coordinator {
     this.leaderListeners.push(listener);
   }
 
+  /** Called when a proposal settles: how long from propose to applied here (metrics). */
+  onProposalDone(listener: (durationMs: number, applied: boolean) => void): void {
+    this.proposalListeners.push(listener);
+  }
+
   get leaderId(): NodeId {
     return this.node.leaderId;
   }
@@ -95,8 +121,16 @@ export class Coordinator {
   /** Proposes a command; resolves with the state machine's result once it is applied here. */
   async submit(clientId: string, seq: number, cmd: Command): Promise<CommandResult> {
     const data = encodeEnvelope({ clientId, seq, atMs: Math.floor(this.opts.clock.wallMs()), cmd });
-    const out = await this.node.propose(data);
-    return out.result;
+    const startedMs = this.opts.clock.monotonicMs();
+    let applied = false;
+    try {
+      const out = await this.node.propose(data);
+      applied = true;
+      return out.result;
+    } finally {
+      const durationMs = this.opts.clock.monotonicMs() - startedMs;
+      for (const l of this.proposalListeners) l(durationMs, applied);
+    }
   }
 
   /** Runs `fn` on state that reflects every write committed before the call (ReadIndex). */

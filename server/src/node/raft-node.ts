@@ -21,8 +21,9 @@
  */
 
 import type { Rng } from '../raft/config.js';
+import type { MemberProgress } from '../raft/rawnode.js';
 import { RawNode } from '../raft/rawnode.js';
-import type { ConfState, Entry, Message, NodeId, ProposalRefusal, SoftState } from '../raft/types.js';
+import type { ConfChange, ConfState, Entry, Message, NodeId, ProposalRefusal, SoftState } from '../raft/types.js';
 import { NONE } from '../raft/types.js';
 import type { Clock } from './clock.js';
 import type { Logger } from './logger.js';
@@ -34,6 +35,8 @@ export interface StateMachine<Out> {
   apply(entry: Entry): Out;
   snapshot(): Uint8Array;
   restore(data: Uint8Array, index: number): void;
+  /** Sees every committed membership change, in log order (the member directory lives here). */
+  applyConfChange?(entry: Entry): void;
 }
 
 /** The peer transport as the loop sees it (transport/ implements it). */
@@ -117,6 +120,8 @@ export class RaftNode<Out> {
   private snapshotIndex: number;
   private softState: SoftState = { lead: NONE, role: 'follower' };
   private readonly proposals = new Map<number, ProposalWaiter<Out>>();
+  /** Membership changes waiting to be applied here (they have no state machine output). */
+  private readonly confChanges = new Map<number, ProposalWaiter<void>>();
   private readonly reads = new Map<string, ReadWaiter>();
   private readSeq = 0;
   private readonly appliedListeners: ((e: AppliedEvent<Out>) => void)[] = [];
@@ -237,6 +242,37 @@ export class RaftNode<Out> {
     return new Promise<Out>((resolve, reject) => {
       this.proposals.set(r.index, { term: r.term, resolve, reject });
     });
+  }
+
+  /**
+   * Proposes a membership change (one at a time, leader only); resolves once it is applied here,
+   * that is once it took effect on this node. Refusals are NodeErrors, as for propose().
+   */
+  proposeConfChange(cc: ConfChange): Promise<void> {
+    if (this.fatal !== null || this.stopped) {
+      return Promise.reject(new NodeError('UNAVAILABLE', 'the node is stopping'));
+    }
+    this.catchUpTicks();
+    const r = this.raw.proposeConfChange(cc);
+    if (!r.ok) {
+      const code = r.reason === 'notLeader' ? 'NOT_LEADER' : 'UNAVAILABLE';
+      return Promise.reject(new NodeError(code, REFUSAL_TEXT[r.reason], this.softState.lead));
+    }
+    this.schedule();
+    return new Promise<void>((resolve, reject) => {
+      this.confChanges.set(r.index, { term: r.term, resolve, reject });
+    });
+  }
+
+  /** The leader's view of every member's replication (empty on other nodes). */
+  progress(): MemberProgress[] {
+    this.catchUpTicks();
+    return this.raw.progress();
+  }
+
+  /** The term of the entry at `index` (0 if it is no longer in the log or the snapshot). */
+  termAt(index: number): number {
+    return this.raw.raft.log.term(index);
   }
 
   /** Resolves once a linearizable read may be served from this node's state (ReadIndex, §6.4). */
@@ -419,7 +455,14 @@ export class RaftNode<Out> {
       if (entry.index <= this.appliedIndex) continue;
       let output: Out | null = null;
       if (entry.type === 'normal' && entry.data.byteLength > 0) output = this.opts.stateMachine.apply(entry);
+      if (entry.type === 'confChange') this.opts.stateMachine.applyConfChange?.(entry);
       this.appliedIndex = entry.index;
+      const cw = this.confChanges.get(entry.index);
+      if (cw !== undefined) {
+        this.confChanges.delete(entry.index);
+        if (cw.term === entry.term && entry.type === 'confChange') cw.resolve();
+        else cw.reject(new NodeError('UNAVAILABLE', 'the membership change was overwritten by a new leader; retry'));
+      }
       const w = this.proposals.get(entry.index);
       if (w !== undefined) {
         this.proposals.delete(entry.index);
@@ -431,6 +474,12 @@ export class RaftNode<Out> {
   }
 
   private rejectProposalsUpTo(index: number): void {
+    for (const [i, w] of this.confChanges) {
+      if (i <= index) {
+        this.confChanges.delete(i);
+        w.reject(new NodeError('UNAVAILABLE', 'outcome unknown (state replaced by a snapshot); retry'));
+      }
+    }
     for (const [i, w] of this.proposals) {
       if (i <= index) {
         this.proposals.delete(i);
@@ -471,6 +520,8 @@ export class RaftNode<Out> {
   private failAll(err: Error): void {
     for (const w of this.proposals.values()) w.reject(err);
     this.proposals.clear();
+    for (const w of this.confChanges.values()) w.reject(err);
+    this.confChanges.clear();
     for (const w of this.reads.values()) w.reject(err);
     this.reads.clear();
   }

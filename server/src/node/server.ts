@@ -1,16 +1,26 @@
 /**
  * One Baton node, assembled: data directory → storage, Raft loop + state machine + session
- * leases (Coordinator), the peer transport, the client API, and one HTTP server whose upgrades
- * are routed by path (`/v1/client`, `/v1/peer`) and which answers `/healthz` and `/readyz`.
+ * leases (Coordinator), the peer transport, the client API, metrics, and one HTTP server whose
+ * upgrades are routed by path (`/v1/client`, `/v1/peer`) and whose plain requests go to
+ * http/node-routes.ts (status page, `/metrics`, `/healthz`, `/readyz`, `/v1/status`).
  */
 import { randomInt } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
+import { AdminApi } from '../admin/admin-api.js';
+import { handOffLeadership } from '../admin/handoff.js';
+import { encodeMemberContext } from '../admin/member-context.js';
+import { MemberRegistry } from '../admin/member-registry.js';
 import { ClientApi } from '../api/client-api.js';
+import { nodeRoutes } from '../http/node-routes.js';
+import { createHttpHandler } from '../http/routes.js';
+import { apiObserver, bindNodeMetrics } from '../metrics/bind.js';
+import { NodeMetrics } from '../metrics/node-metrics.js';
 import { bootstrapLog } from '../raft/confchange.js';
 import type { Rng } from '../raft/config.js';
 import { DiskStorage } from '../storage/disk-storage.js';
+import { createClientListener, createPeerListener } from '../tls/listeners.js';
 import { WsTransport } from '../transport/ws-transport.js';
 import { type Clock, systemClock } from './clock.js';
 import type { ServerConfig } from './config.js';
@@ -18,6 +28,8 @@ import { Coordinator } from './coordinator.js';
 import { createLogger, type Logger } from './logger.js';
 import type { Member } from './members.js';
 import type { NodeStorage } from './node-storage.js';
+import { createClientSecurity, logSecurityPosture } from './security-runtime.js';
+import { storageTestHooks } from './test-hooks.js';
 
 export const SERVER_VERSION = '0.1.0';
 
@@ -28,7 +40,11 @@ export interface RunningServer {
   readonly config: ServerConfig;
   readonly coordinator: Coordinator;
   readonly port: number;
+  /** The peer listener's port (--peer-listen), or null when peers use the client port. */
+  readonly peerPort: number | null;
   readonly self: Member;
+  /** Re-reads the --auth-tokens file (SIGHUP); a bad file changes nothing. True when reloaded. */
+  reloadAuthTokens(): boolean;
   /** Transfers leadership if leading, closes clients and peers, stops the loop, closes storage. */
   close(): Promise<void>;
   /** Resolves when the node stopped on its own (storage failure): exit and recover from disk. */
@@ -44,20 +60,37 @@ export async function startServer(
   const self = config.members.find((m) => m.name === config.name);
   if (self === undefined) throw new Error(`node ${config.name} is not a member`);
 
-  const { storage, info } = await DiskStorage.open(config.dataDir);
-  logger.info({ dataDir: config.dataDir, ...summarize(info) }, 'storage recovered');
-  await bootstrapIfEmpty(storage, config.members, logger);
+  const metrics = new NodeMetrics({ nodeName: config.name });
+  const { storage, info } = await DiskStorage.open(config.dataDir, {
+    ...storageTestHooks(process.env, logger),
+    onWalSync: (durationMs, bytes) => metrics.fsyncDone(durationMs, bytes),
+  });
+  logger.child({ component: 'storage' }).info({ dataDir: config.dataDir, ...summarize(info) }, 'storage recovered');
+  if (config.initialClusterState === 'new') await bootstrapIfEmpty(storage, config.members, logger);
+  else if (isEmpty(storage)) {
+    logger.info('joining an existing cluster: waiting for the leader to send the log (baton members add first)');
+  }
+  // members added at run time are known from the replicated directory; the flags route the rest
+  const registry = new MemberRegistry(config.members);
 
   const transport = new WsTransport({
     selfName: self.name,
     selfId: self.id,
     clusterId: config.clusterId,
     ...(config.peerSecret === null ? {} : { peerSecret: config.peerSecret }),
+    ...(config.security.peerTls === null ? {} : { tls: config.security.peerTls }),
     logger: logger.child({ component: 'transport' }),
   });
-  transport.setPeers(
-    new Map(config.members.filter((m) => m.id !== self.id).map((m) => [m.id, { name: m.name, url: m.peerUrl }])),
-  );
+  const syncPeers = (): void => {
+    const peers = registry.known().filter((m) => m.id !== self.id && m.peerUrl !== '');
+    try {
+      transport.setPeers(new Map(peers.map((m) => [m.id, { name: m.name, url: m.peerUrl }])));
+    } catch (err) {
+      logger.error({ err }, 'member directory refused by the transport; keeping the previous peers');
+    }
+  };
+  syncPeers();
+  registry.onChange(syncPeers);
 
   const coordinator = new Coordinator({
     id: self.id,
@@ -71,15 +104,30 @@ export async function startServer(
     heartbeatTicks: config.heartbeatTicks,
     snapshotEveryEntries: config.snapshotEveryEntries,
     readTimeoutMs: config.tickMs * config.electionTimeoutTicks * 2,
+    members: registry,
   });
-  const api = new ClientApi({
+  const security = createClientSecurity(config, clock, logger);
+  const timing = { tickMs: config.tickMs, electionTimeoutTicks: config.electionTimeoutTicks };
+  const admin = new AdminApi({
     coordinator,
-    members: config.members,
+    registry,
+    clock,
+    logger: logger.child({ component: 'admin' }),
+    ...timing,
+  });
+  const members = (): Member[] => registry.members(coordinator.node.status().confState);
+  const api = new ClientApi({
+    gate: security.gate,
+    coordinator,
+    members,
+    admin,
     self,
     serverVersion: SERVER_VERSION,
     clock,
     logger: logger.child({ component: 'api' }),
+    observer: apiObserver(metrics),
   });
+  bindNodeMetrics(metrics, { coordinator, transport, clientConnections: () => api.connectionCount });
 
   let resolveFatal: (err: Error) => void = () => {};
   const fatal = new Promise<Error>((r) => {
@@ -87,46 +135,29 @@ export async function startServer(
   });
   coordinator.node.onFatal((err) => resolveFatal(err));
 
-  const http = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0];
-    if (path === '/healthz') {
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
-      return;
-    }
-    if (path === '/readyz') {
-      const leader = coordinator.leaderId;
-      const ready = leader !== 0 && storage.failed === null;
-      res.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain' }).end(ready ? 'ready\n' : 'no leader\n');
-      return;
-    }
-    if (path === '/v1/status') {
-      res.writeHead(200, { 'content-type': 'application/json' }).end(`${JSON.stringify(nodeStatus())}\n`);
-      return;
-    }
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-  });
-  /** The node's own view (not linearizable): for humans, scripts and `npm start`. */
-  function nodeStatus(): Record<string, unknown> {
-    const st = coordinator.node.status();
-    const leader = config.members.find((m) => m.id === st.softState.lead);
-    return {
-      name: self?.name,
-      role: st.softState.role,
-      leader: leader?.name ?? null,
-      leaderClientUrl: leader?.clientUrl ?? null,
-      term: st.hardState.term,
-      commitIndex: st.hardState.commit,
-      appliedIndex: st.appliedIndex,
-      members: config.members.map((m) => ({
-        name: m.name,
-        clientUrl: m.clientUrl,
-        role: st.confState.learners.includes(m.id) ? 'learner' : 'voter',
-      })),
-    };
-  }
+  const http = createClientListener(config.security.clientTls, logger);
+  http.on(
+    'request',
+    createHttpHandler(
+      nodeRoutes({
+        coordinator,
+        members,
+        self,
+        metrics,
+        clock,
+        storageFailed: () => storage.failed,
+        readyCatchUpMs: config.tickMs * config.electionTimeoutTicks,
+      }),
+      logger.child({ component: 'http' }),
+      security.authorizeHttp,
+    ),
+  );
+  const peerListener =
+    config.security.peerListen === null ? null : createPeerListener(config.security.peerTls, transport, logger);
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '/').split('?')[0];
-    if (path === '/v1/peer') transport.handleUpgrade(req, socket, head);
+    // with a peer listener, peers never come in through the client port (it may lack mutual TLS)
+    if (path === '/v1/peer' && peerListener === null) transport.handleUpgrade(req, socket, head);
     else if (path === '/v1/client') api.handleUpgrade(req, socket, head);
     else {
       socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
@@ -134,49 +165,57 @@ export async function startServer(
   });
   await listen(http, config.listenHost, config.listenPort);
   const port = (http.address() as AddressInfo).port;
+  let peerPort: number | null = null;
+  if (peerListener !== null && config.security.peerListen !== null) {
+    await listen(peerListener, config.security.peerListen.host, config.security.peerListen.port);
+    peerPort = (peerListener.address() as AddressInfo).port;
+  }
   coordinator.start();
   logger.info(
-    { listen: `${config.listenHost}:${port}`, members: config.members.map((m) => m.name), clientUrl: self.clientUrl },
+    { listen: `${config.listenHost}:${port}`, members: members().map((m) => m.name), clientUrl: self.clientUrl },
     'baton node started',
   );
+  logSecurityPosture(config, logger);
 
   let closing: Promise<void> | null = null;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      await handOffLeadership(coordinator, config, logger);
+      await handOffLeadership(coordinator, timing, logger.child({ component: 'admin' }));
       await api.close();
+      admin.close();
       await coordinator.stop();
       await transport.close();
       await new Promise<void>((r) => http.close(() => r()));
       http.closeAllConnections();
+      if (peerListener !== null) {
+        await new Promise<void>((r) => peerListener.close(() => r()));
+        peerListener.closeAllConnections();
+      }
       await storage.close();
       logger.info('baton node stopped');
     })();
     return closing;
   };
-  return { config, coordinator, port, self, close, fatal };
+  return { config, coordinator, port, peerPort, self, close, fatal, reloadAuthTokens: security.reloadAuthTokens };
 }
 
-/** A brand-new data directory starts from the configuration in the log (raft/README.md). */
-async function bootstrapIfEmpty(storage: NodeStorage, members: readonly Member[], logger: Logger): Promise<void> {
+function isEmpty(storage: NodeStorage): boolean {
   const { hardState } = storage.initialState();
-  if (storage.lastIndex() > 0 || hardState.term > 0 || storage.snapshot().metadata.index > 0) return;
-  const boot = bootstrapLog(members.map((m) => m.id));
+  return storage.lastIndex() === 0 && hardState.term === 0 && storage.snapshot().metadata.index === 0;
+}
+
+/**
+ * A brand-new data directory starts from the configuration in the log (raft/README.md); each
+ * entry carries its member's name and addresses, so members added later learn them too.
+ */
+async function bootstrapIfEmpty(storage: NodeStorage, members: readonly Member[], logger: Logger): Promise<void> {
+  if (!isEmpty(storage)) return;
+  const boot = bootstrapLog(
+    members.map((m) => m.id),
+    new Map(members.map((m) => [m.id, encodeMemberContext(m)])),
+  );
   await storage.persist({ entries: boot.entries, hardState: boot.hardState, snapshot: null });
   logger.info({ voters: members.map((m) => m.name) }, 'new cluster: initial configuration written');
-}
-
-/** Graceful shutdown transfers leadership first (DESIGN §7), waiting at most an election timeout. */
-async function handOffLeadership(coordinator: Coordinator, config: ServerConfig, logger: Logger): Promise<void> {
-  const node = coordinator.node;
-  if (!node.isLeader || config.members.length < 2) return;
-  const st = node.status();
-  const target = st.confState.voters.find((id) => id !== node.id);
-  if (target === undefined) return;
-  node.transferLeadership(target);
-  const deadline = Date.now() + config.tickMs * config.electionTimeoutTicks;
-  while (node.isLeader && Date.now() < deadline) await new Promise((r) => setTimeout(r, config.tickMs));
-  logger.info({ transferred: !node.isLeader }, 'leadership handed off before shutdown');
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {

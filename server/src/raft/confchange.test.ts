@@ -35,6 +35,20 @@ describe('encodeConfChange / decodeConfChange', () => {
     );
   });
 
+  it('carries an opaque context, and ignores one that is not a string', () => {
+    const cc: ConfChange = { type: 'addLearner', nodeId: 4, context: '{"name":"n4"}' };
+    expect(decodeConfChange(encodeConfChange(cc))).toEqual(cc);
+    expect(decodeConfChange(bytes('{"type":"addVoter","nodeId":4,"context":7}'))).toEqual({
+      type: 'addVoter',
+      nodeId: 4,
+    });
+    const boot = bootstrapLog([3, 5], new Map([[5, 'five']]));
+    expect(boot.entries.map((e) => decodeConfChange(e.data))).toEqual([
+      { type: 'addVoter', nodeId: 3 },
+      { type: 'addVoter', nodeId: 5, context: 'five' },
+    ]);
+  });
+
   it('encodes only type and nodeId, as readable JSON', () => {
     const extra = { type: 'addLearner', nodeId: 4, junk: 1 } as ConfChange;
     expect(new TextDecoder().decode(encodeConfChange(extra))).toBe('{"type":"addLearner","nodeId":4}');

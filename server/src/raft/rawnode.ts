@@ -1,4 +1,5 @@
 import type { RaftConfig } from './config.js';
+import type { ProgressState } from './progress.js';
 import { Raft } from './raft.js';
 import { invariant } from './storage.js';
 import {
@@ -30,6 +31,17 @@ export interface RawNodeStatus {
   readonly leaseValid: boolean;
   /** Ticks left on the leader lease (0 when not valid); the runtime turns it into milliseconds. */
   readonly leaseRemainingTicks: number;
+}
+
+/** The leader's view of one member's replication (etcd's Status.Progress). */
+export interface MemberProgress {
+  readonly id: NodeId;
+  readonly isLearner: boolean;
+  /** The highest index known to be durable on the member. */
+  readonly match: number;
+  readonly state: ProgressState;
+  /** Leader ticks since the member last acknowledged a heartbeat; 0 for the leader itself. */
+  readonly ticksSinceAck: number;
 }
 
 /**
@@ -229,6 +241,27 @@ export class RawNode {
     }
     r.deliverSelfMessages(f.afterPersist);
     r.onPersisted();
+  }
+
+  /**
+   * Every member's replication progress as this node sees it: meaningful only on the leader
+   * (empty otherwise). For choosing a transfer target and for telling when a learner caught up.
+   */
+  progress(): MemberProgress[] {
+    const r = this.raft;
+    if (r.role !== 'leader') return [];
+    const out: MemberProgress[] = [];
+    for (const [id, pr] of r.tracker.progress) {
+      const self = id === r.id;
+      out.push({
+        id,
+        isLearner: pr.isLearner,
+        match: self ? r.stablePrefix() : pr.match,
+        state: pr.state,
+        ticksSinceAck: self ? 0 : Math.max(0, r.tickCount - pr.leaseAckTick),
+      });
+    }
+    return out;
   }
 
   status(): RawNodeStatus {

@@ -54,6 +54,11 @@ export type ConfChangeType = 'addVoter' | 'addLearner' | 'removeNode';
 export interface ConfChange {
   readonly type: ConfChangeType;
   readonly nodeId: NodeId;
+  /**
+   * Opaque to the core: the node runtime keeps the member's name and addresses here, so they
+   * are replicated with the change itself and every node (also one added later) learns them.
+   */
+  readonly context?: string;
 }
 
 export type RoleName = 'follower' | 'preCandidate' | 'candidate' | 'leader';

@@ -33,7 +33,7 @@ import {
   type SavedSnapshot,
   saveSnapshot,
 } from './snapshot-files.js';
-import { type AppendRecord, readyRecords, Wal, type WalRecovery } from './wal.js';
+import { type AppendRecord, readyRecords, Wal, type WalRecovery, type WalSyncObserver } from './wal.js';
 
 export const WAL_DIR = 'wal';
 export const SNAP_DIR = 'snap';
@@ -50,6 +50,8 @@ export interface DiskStorageOptions {
   readonly fileOps?: FileOps;
   /** Entries kept behind a snapshot made by createSnapshot; default 5000. */
   readonly retainEntriesAfterSnapshot?: number;
+  /** Told the duration of every WAL batch sync (the node's fsync latency metric). */
+  readonly onWalSync?: WalSyncObserver;
 }
 
 /** What one Raft Ready asks to make durable (the driver's NodeStorage.persist takes the same). */
@@ -137,6 +139,7 @@ export class DiskStorage implements Storage {
         retainEntriesFrom: snapIndex,
       });
       wal = opened.wal;
+      wal.syncObserver = options.onWalSync ?? null;
       const { recovered } = opened;
       const plan = reconcile(loaded.snapshot, recovered);
       if ('refuse' in plan) throw new StorageInconsistentError(dir, plan.refuse);

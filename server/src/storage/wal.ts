@@ -110,7 +110,16 @@ interface OpenSegment {
   size: number;
 }
 
+/**
+ * Told how long each group-commit batch took to become durable (write + fdatasync, or the O_DSYNC
+ * write alone) and how many bytes it wrote: the node's metrics turn it into the fsync histogram
+ * without the storage layer depending on a metrics library.
+ */
+export type WalSyncObserver = (durationMs: number, bytes: number) => void;
+
 export class Wal {
+  /** Set by the owner after open; called after every successful batch sync. */
+  syncObserver: WalSyncObserver | null = null;
   private tail: Tail;
   private queue: Pending[] = [];
   private flushing: Promise<void> | null = null;
@@ -390,13 +399,16 @@ export class Wal {
         for (const p of batch) p.reject(new WalFailedError(this.failure));
         continue;
       }
+      const ops = batch.flatMap((p) => p.ops);
+      const startedMs = performance.now();
       try {
-        await this.writeAndSync(batch.flatMap((p) => p.ops));
+        await this.writeAndSync(ops);
       } catch (err) {
         this.failure = err instanceof Error ? err : new Error(String(err));
         for (const p of batch) p.reject(new WalFailedError(this.failure));
         continue;
       }
+      if (this.syncObserver !== null && ops.length > 0) this.syncObserver(performance.now() - startedMs, bytesOf(ops));
       for (const p of batch) p.resolve();
     }
     this.flushing = null;
@@ -455,4 +467,10 @@ export class Wal {
     await this.current.file.write(bytes, this.current.size);
     this.current.size += total;
   }
+}
+
+function bytesOf(ops: readonly WriteOp[]): number {
+  let bytes = 0;
+  for (const op of ops) if (op.kind === 'write') bytes += op.size;
+  return bytes;
 }

@@ -16,6 +16,11 @@ export interface WsTransportOptions {
    * (HMAC-SHA256 challenge-response, see handshake.ts). At least MIN_PEER_SECRET_BYTES bytes.
    */
   readonly peerSecret?: string | Uint8Array;
+  /**
+   * Mutual TLS on outbound links (`wss://` peer URLs): this node's certificate and key are
+   * presented, and the peer's certificate must be signed by `ca` (and name the peer URL's host).
+   */
+  readonly tls?: PeerTlsOptions;
   /** Messages queued per peer; over it the oldest are dropped. */
   readonly maxQueueMessages?: number;
   /** Encoded bytes queued per peer; over it the oldest are dropped. At least maxFrameBytes. */
@@ -34,8 +39,15 @@ export interface WsTransportOptions {
   readonly random?: () => number;
 }
 
-export type ResolvedWsTransportOptions = Required<Omit<WsTransportOptions, 'peerSecret'>> & {
+export interface PeerTlsOptions {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+  readonly ca: Buffer;
+}
+
+export type ResolvedWsTransportOptions = Required<Omit<WsTransportOptions, 'peerSecret' | 'tls'>> & {
   readonly peerSecret: Uint8Array | null;
+  readonly tls: PeerTlsOptions | null;
 };
 
 /** A shorter secret is too easy to guess offline from one recorded handshake. */
@@ -66,13 +78,14 @@ function positiveInteger(value: number, name: string, max = Number.MAX_SAFE_INTE
 export function resolveWsTransportOptions(options: WsTransportOptions): ResolvedWsTransportOptions {
   // an option passed as undefined takes its default (a spread would let undefined override it)
   const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as WsTransportOptions;
-  const { peerSecret, ...rest } = given;
+  const { peerSecret, tls, ...rest } = given;
   const r: ResolvedWsTransportOptions = {
     ...WS_TRANSPORT_DEFAULTS,
     logger: SILENT_LOGGER,
     random: Math.random,
     ...rest,
     peerSecret: peerSecret === undefined ? null : toBytes(peerSecret),
+    tls: tls ?? null,
   };
   positiveInteger(r.selfId, 'selfId');
   if (!isValidPeerName(r.selfName)) fail('selfName must be 1..128 printable ASCII characters without spaces');

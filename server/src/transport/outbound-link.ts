@@ -5,7 +5,8 @@
  *
  * Life of a link: connect → receive the challenge → send the hello → receive the welcome (check
  * its name, cluster and proof) → open. Any failure closes the socket and schedules a redial after
- * an exponential, jittered delay (backoff.ts); the delay resets once a handshake succeeds.
+ * an exponential, jittered delay (backoff.ts); the delay resets once a handshake succeeds, and a
+ * redial waiting out its delay goes at once when the peer dials this node (it is up again).
  */
 import {
   decodePeerChallenge,
@@ -98,6 +99,20 @@ export class OutboundLink {
   }
 
   /**
+   * The peer just dialed this node and proved who it is, so it is up: a redial that is waiting out
+   * its backoff goes now. Without this a restarted or healed peer stayed unlinked for up to
+   * reconnectMaxMs, and the cluster took that long to agree on a leader again (found by the chaos
+   * suite). An attempt already in flight is left alone.
+   */
+  peerReachedUs(): void {
+    if (this.closed || this.connection !== null || this.retryTimer === null) return;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.failures = 0;
+    this.connect();
+  }
+
+  /**
    * Writes one encoded frame. `done` is called once the bytes left the socket buffer (`error`
    * undefined) or could not be written.
    */
@@ -133,11 +148,13 @@ export class OutboundLink {
 
   private connect(): void {
     this.retryTimer = null;
+    const tls = this.options.tls;
     const ws = new WebSocket(this.peer.endpoint, {
       perMessageDeflate: false,
       // this side only ever receives the challenge and the welcome
       maxPayload: MAX_PEER_HANDSHAKE_BYTES,
       handshakeTimeout: this.options.handshakeTimeoutMs,
+      ...(tls === null ? {} : { cert: tls.cert, key: tls.key, ca: tls.ca, rejectUnauthorized: true }),
     });
     const c: Connection = { ws, open: false, inflightBytes: 0, failure: null };
     this.connection = c;

@@ -192,6 +192,24 @@ describe('WsTransport', () => {
     expect(peerStats(a.transport, 2).connects).toBe(2);
   });
 
+  it('redials a restarted peer as soon as it dials in, not after the backoff', async () => {
+    // a backoff far beyond the test: only the inbound link of the restarted peer can bring a redial
+    const slow = { reconnectMinMs: 60_000, reconnectMaxMs: 60_000 };
+    const [a, b] = (await cluster(2, slow)) as [Node, Node];
+    await connected([a, b]);
+    const port = b.server.port;
+    await b.transport.close();
+    await b.server.close();
+    await vi.waitFor(() => expect(peerStats(a.transport, 2).connected).toBe(false), WAIT);
+
+    const sb = await server(port);
+    const b2 = startTransport(2, sb, new Map([[1, { name: 'n1', url: a.server.url }]]), slow);
+    a.transport.send([heartbeat(1, 2, 7)]);
+    await vi.waitFor(() => expect(peerStats(a.transport, 2).connected).toBe(true), WAIT);
+    a.transport.send([heartbeat(1, 2, 8)]);
+    await vi.waitFor(() => expect(b2.recorder.messages).toContainEqual(heartbeat(1, 2, 8)), WAIT);
+  });
+
   it('bounds the queue: drops the oldest, counts them, and reports the peer', async () => {
     const port = await vacantPort();
     const sa = await server();

@@ -342,6 +342,7 @@ export class WsTransport implements Transport {
     const previous = peer.inbound;
     peer.inbound = link;
     if (previous !== null) this.track(previous.close(PEER_CLOSE_CODES.replaced, 'replaced by a newer link'));
+    peer.outbound.peerReachedUs();
   }
 
   private onFrame(link: InboundLink, data: Buffer): void {

@@ -178,7 +178,7 @@ describe('end state, recovery, election safety', () => {
   });
 
   it('flags a slow or missing recovery and two leaders in a term', () => {
-    const fault = (recoveryMs: number | null): FaultRecord => ({
+    const fault = (recoveryMs: number | null, bootMs: number | null = null): FaultRecord => ({
       index: 1,
       kind: 'kill-all',
       seed: 1,
@@ -189,10 +189,14 @@ describe('end state, recovery, election safety', () => {
       healMs: 100,
       recoveryMs,
       convergedMs: recoveryMs === null ? null : recoveryMs + 100,
+      bootMs,
     });
     expect(checkRecovery([fault(500)], 10_000).violations).toEqual([]);
     expect(checkRecovery([fault(12_000)], 10_000).violations).toHaveLength(1);
     expect(checkRecovery([fault(null)], 10_000).violations).toHaveLength(1);
+    // the bound starts once the restarted processes booted, and still holds after it
+    expect(checkRecovery([fault(12_000, 6_000)], 10_000).violations).toEqual([]);
+    expect(checkRecovery([fault(17_000, 6_000)], 10_000).violations).toHaveLength(1);
     expect(checkElectionSafety(new Map([[3, new Set(['n1', 'n2'])]]))).toHaveLength(1);
     expect(checkElectionSafety(new Map([[3, new Set(['n1'])]]))).toEqual([]);
   });

@@ -33,17 +33,22 @@ export function checkRecovery(
     if (f.convergedMs !== null && (maxConvergence === null || f.convergedMs > maxConvergence.ms)) {
       maxConvergence = { ms: f.convergedMs, fault: label };
     }
-    if (f.recoveryMs > boundMs) {
+    // a restarted process's boot (module loading, storage recovery) is not the cluster's recovery:
+    // on a starved machine it alone took over 5 s. The bound applies to the time after it.
+    const bootMs = f.bootMs ?? 0;
+    if (f.recoveryMs - bootMs > boundMs) {
       violations.push({
         check: 'recovery',
-        message: `${label}: serving again only ${Math.round(f.recoveryMs)} ms after the heal (bound ${boundMs} ms)`,
+        message: `${label}: serving again only ${Math.round(f.recoveryMs)} ms after the heal${
+          f.bootMs === null ? '' : `, ${Math.round(f.recoveryMs - bootMs)} ms after the restarted nodes booted`
+        } (bound ${boundMs} ms)`,
         atMs: f.healMs,
       });
     }
-    if (f.convergedMs === null || f.convergedMs > CONVERGENCE_BOUND_MS) {
+    if (f.convergedMs === null || f.convergedMs - bootMs > CONVERGENCE_BOUND_MS) {
       violations.push({
         check: 'recovery',
-        message: `${label}: the running nodes did not agree on a leader within ${CONVERGENCE_BOUND_MS} ms of the heal`,
+        message: `${label}: the running nodes did not agree on a leader within ${CONVERGENCE_BOUND_MS} ms of the heal${f.bootMs === null ? '' : ' and boot'}`,
         atMs: f.healMs,
       });
     }

@@ -12,6 +12,11 @@ export interface RunData {
   readonly durationMs: number;
   readonly ttlMs: number;
   readonly recoveryBoundMs: number;
+  /** The peer network the run used (PeerNet.description), and why netns was asked for but not used. */
+  readonly network: string;
+  readonly networkFallback: string | null;
+  /** Fault kinds the cluster could not inject, with the reason. */
+  readonly faultsLeftOut: ReadonlyMap<string, string>;
   readonly history: readonly HistoryRecord[];
   readonly holds: readonly HoldReport[];
   readonly sessions: readonly SessionReport[];

@@ -1,17 +1,23 @@
 /**
- * N real baton-server processes on loopback, each with its own data directory, wired through a
- * ProxyMesh: node i's `--peers` entry for node j is the proxy of link i→j, and `--client-urls`
- * gives every member's real client URL (clients talk to nodes directly; leader hints point at
- * real nodes). Processes come from the shared harness (ServerProcess); this class adds what the
- * nemesis needs: SIGSTOP/SIGCONT, SIGKILL/SIGTERM + restart, quick status reads, and full logs.
+ * N real baton-server processes, each with its own data directory, on a PeerNet (../net/): in the
+ * proxy mode all on loopback with node i's `--peers` entry for node j pointing at the proxy of
+ * link i→j, in the netns mode each in a network namespace of its own. `--client-urls` gives every
+ * member's real client URL (clients talk to nodes directly; leader hints point at real nodes).
+ * This class adds what the nemesis needs: SIGSTOP/SIGCONT, SIGKILL/SIGTERM + restart, a slow disk
+ * per node (the server's fsync-delay test hook), quick status reads, and full logs.
  */
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync, type WriteStream } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync, type WriteStream, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HOST, ServerProcess } from '../../cluster/harness.js';
-import { ProxyMesh } from '../net/proxy-mesh.js';
-import { reservePort } from './ports.js';
+import { monotonicMs } from '../clock.js';
+import { NetnsNet } from '../net/netns/netns-net.js';
+import type { NetMode, PeerNet } from '../net/peer-net.js';
+import { ProxyNet } from '../net/proxy-net.js';
+import { NodeProcess, type NodeProcessSpec } from './node-process.js';
 import { fetchStatus, type NodeStatusView } from './status.js';
+
+/** The server's test hook: every sync waits the milliseconds written in this file (server/src/node/test-hooks.ts). */
+const FSYNC_DELAY_FILE_ENV = 'BATON_TEST_FSYNC_DELAY_FILE';
 
 export interface ChaosClusterOptions {
   readonly size: number;
@@ -22,6 +28,9 @@ export interface ChaosClusterOptions {
   readonly tickMs: number;
   readonly electionTicks: number;
   readonly logLevel: string;
+  /** The network wanted; netns falls back to proxy (saying why) where the machine does not allow it. */
+  readonly net: NetMode;
+  readonly log: (line: string) => void;
 }
 
 export type NodeState = 'running' | 'paused' | 'down';
@@ -49,72 +58,51 @@ export class ChaosCluster {
   /** Nodes the harness is stopping on purpose: their exit is expected. */
   private readonly stopping = new Set<string>();
   private readonly portRetries = new Map<string, number>();
+  /** When each node's current process logged that it started (monotonicMs), once it has. */
+  private readonly bootedAt = new Map<string, number>();
   private shuttingDown = false;
   readonly unexpectedExits: UnexpectedExit[] = [];
   /** Restarts that had to wait for a port another process held. */
   portWaits = 0;
 
   private constructor(
-    readonly nodes: readonly ServerProcess[],
-    readonly mesh: ProxyMesh,
+    readonly nodes: readonly NodeProcess[],
+    readonly net: PeerNet,
     private readonly root: string,
     private readonly logDir: string,
+    /** Why the netns mode was asked for but not used, or null. */
+    readonly netFallback: string | null,
   ) {}
 
   static async start(options: ChaosClusterOptions): Promise<ChaosCluster> {
     const root = mkdtempSync(join(tmpdir(), 'baton-chaos-'));
     mkdirSync(options.logDir, { recursive: true });
     const names = Array.from({ length: options.size }, (_, i) => `n${i + 1}`);
-    // the nodes' ports stay bound until the nodes start, so that the proxies (and anyone else
-    // listening on port 0 meanwhile) cannot be handed one of them
-    const reserved = await Promise.all(names.map(() => reservePort()));
-    const ports = new Map(names.map((n, i) => [n, reserved[i]!.port] as const));
-    let mesh: ProxyMesh;
-    try {
-      mesh = await ProxyMesh.start(ports, options.random);
-    } finally {
-      await Promise.all(reserved.map((r) => r.release()));
+    let net: PeerNet | null = null;
+    let netFallback: string | null = null;
+    if (options.net === 'netns') {
+      const started = await NetnsNet.tryStart(names, options.log);
+      if ('net' in started) net = started.net;
+      else netFallback = started.unavailable;
     }
-    const clientUrls = names.map((n) => `${n}=ws://${HOST}:${ports.get(n)}/v1/client`).join(',');
-    const clusterId = `chaos-${process.pid}-${reserved[0]!.port}`;
-    const nodes = names.map((name) => {
-      const peers = names
-        .map((other) => `${other}=${other === name ? `http://${HOST}:${ports.get(other)}` : mesh.peerUrl(name, other)}`)
-        .join(',');
-      const dataDir = join(root, name);
-      const args = [
-        '--id',
-        name,
-        '--listen',
-        `${HOST}:${ports.get(name)}`,
-        '--peers',
-        peers,
-        '--client-urls',
-        clientUrls,
-        '--data-dir',
-        dataDir,
-        '--tick-ms',
-        String(options.tickMs),
-        '--election-ticks',
-        String(options.electionTicks),
-        '--log-level',
-        options.logLevel,
-        // a cluster of its own: a port mix-up with another run's node cannot join the two
-        '--cluster-id',
-        clusterId,
-      ];
-      return new ServerProcess(name, ports.get(name)!, dataDir, args);
-    });
-    const cluster = new ChaosCluster(nodes, mesh, root, options.logDir);
-    for (const n of nodes) cluster.startNode(n);
-    return cluster;
+    if (netFallback !== null) options.log(`netns mode unavailable: ${netFallback}; using the proxy mode`);
+    net ??= await ProxyNet.start(names, options.random);
+    try {
+      const nodes = names.map((name) => new NodeProcess(nodeSpec(name, names, net, root, options)));
+      const cluster = new ChaosCluster(nodes, net, root, options.logDir, netFallback);
+      for (const n of nodes) cluster.startNode(n);
+      return cluster;
+    } catch (err) {
+      await net.close();
+      throw err;
+    }
   }
 
   get names(): string[] {
     return this.nodes.map((n) => n.name);
   }
 
-  node(name: string): ServerProcess {
+  node(name: string): NodeProcess {
     const n = this.nodes.find((x) => x.name === name);
     if (n === undefined) throw new Error(`no node ${name}`);
     return n;
@@ -131,7 +119,7 @@ export class ChaosCluster {
   /** Node name for a client URL (as the SDK reports its connected endpoint). */
   nameOfUrl(url: string | null): string | undefined {
     if (url === null) return undefined;
-    return this.nodes.find((n) => url.startsWith(`ws://${HOST}:${n.port}`))?.name;
+    return this.nodes.find((n) => url.startsWith(`ws://${n.host}:${n.port}/`))?.name;
   }
 
   state(name: string): NodeState {
@@ -174,33 +162,52 @@ export class ChaosCluster {
 
   async status(name: string, timeoutMs: number): Promise<NodeStatusView | null> {
     if (this.state(name) !== 'running') return null;
-    return fetchStatus(this.node(name).port, timeoutMs);
+    const node = this.node(name);
+    return fetchStatus(node.host, node.port, timeoutMs);
   }
 
-  /** Continues every paused node, restarts every dead one and heals every link. */
-  healAll(): void {
-    this.mesh.healAll();
+  /**
+   * Every sync of `name`'s data directory waits `ms` from now on (0: none). The server re-reads
+   * the file at most every 100 ms, and a sync already waiting finishes its wait.
+   */
+  setDiskDelay(name: string, ms: number): void {
+    this.node(name);
+    writeFileSync(fsyncDelayFile(this.root, name), `${Math.max(0, Math.round(ms))}\n`);
+  }
+
+  /** Continues every paused node, restarts every dead one, heals every link and every disk. */
+  async healAll(): Promise<void> {
+    await this.net.healAll();
     for (const name of this.names) {
+      this.setDiskDelay(name, 0);
       if (this.paused.has(name)) this.resume(name);
       if (!this.node(name).running) this.restart(name);
     }
   }
 
-  /** Kills everything, closes the proxies and log files; removes the data unless `keepData`. */
+  /** Kills everything, closes the network and the log files; removes the data unless `keepData`. */
   async stop(keepData = false): Promise<void> {
     this.shuttingDown = true;
     for (const name of [...this.paused]) this.resume(name);
     await Promise.all(this.nodes.map((n) => n.kill('SIGKILL')));
-    await this.mesh.close();
+    await this.net.close();
     await Promise.all([...this.logs.values()].map((s) => new Promise<void>((resolve) => s.end(() => resolve()))));
     if (!keepData) rmSync(this.root, { recursive: true, force: true });
+  }
+
+  /**
+   * When the node's current process said "baton node started" (monotonicMs): its boot and storage
+   * recovery are done and it serves. Null while it is still booting or down.
+   */
+  bootedAtMs(name: string): number | null {
+    return this.bootedAt.get(name) ?? null;
   }
 
   get dataRoot(): string {
     return this.root;
   }
 
-  private startNode(node: ServerProcess): void {
+  private startNode(node: NodeProcess): void {
     node.start();
     let log = this.logs.get(node.name);
     if (log === undefined) {
@@ -209,7 +216,16 @@ export class ChaosCluster {
     }
     const out = log;
     out.write(`--- ${new Date().toISOString()} start pid ${node.proc?.pid}\n`);
-    node.proc?.stdout?.on('data', (c: Buffer) => out.write(c));
+    this.bootedAt.delete(node.name);
+    let tail = '';
+    node.proc?.stdout?.on('data', (c: Buffer) => {
+      out.write(c);
+      if (this.bootedAt.has(node.name)) return;
+      // the line may be split across chunks (keep a short tail), or sit anywhere in a long chunk
+      const text = tail + c.toString('utf8');
+      if (text.includes('"msg":"baton node started"')) this.bootedAt.set(node.name, monotonicMs());
+      tail = text.slice(-512);
+    });
     node.proc?.stderr?.on('data', (c: Buffer) => out.write(c));
     node.proc?.on('exit', (code, signal) => {
       out.write(`--- exit code ${code} signal ${signal}\n`);
@@ -217,7 +233,7 @@ export class ChaosCluster {
     });
   }
 
-  private onExit(node: ServerProcess, code: number | null, signal: string | null): void {
+  private onExit(node: NodeProcess, code: number | null, signal: string | null): void {
     if (this.shuttingDown) return;
     if (this.stopping.delete(node.name)) return;
     this.paused.delete(node.name);
@@ -235,4 +251,56 @@ export class ChaosCluster {
     }
     this.unexpectedExits.push({ node: node.name, code, signal, tail });
   }
+}
+
+/** How node `name` is started: its address, flags, and the slow-disk hook's control file. */
+function nodeSpec(
+  name: string,
+  names: readonly string[],
+  net: PeerNet,
+  root: string,
+  options: ChaosClusterOptions,
+): NodeProcessSpec {
+  const { host, port } = net.listenOn(name);
+  const clientUrls = names
+    .map((n) => {
+      const at = net.listenOn(n);
+      return `${n}=ws://${at.host}:${at.port}/v1/client`;
+    })
+    .join(',');
+  const delayFile = fsyncDelayFile(root, name);
+  writeFileSync(delayFile, '0\n');
+  const args = [
+    '--id',
+    name,
+    '--listen',
+    `${host}:${port}`,
+    '--peers',
+    names.map((other) => `${other}=${net.peerUrl(name, other)}`).join(','),
+    '--client-urls',
+    clientUrls,
+    '--data-dir',
+    join(root, name),
+    '--tick-ms',
+    String(options.tickMs),
+    '--election-ticks',
+    String(options.electionTicks),
+    '--log-level',
+    options.logLevel,
+    // a cluster of its own: a port mix-up with another run's node cannot join the two
+    '--cluster-id',
+    `chaos-${net.id}`,
+  ];
+  return {
+    name,
+    host,
+    port,
+    args,
+    commandPrefix: net.commandPrefix(name),
+    env: { [FSYNC_DELAY_FILE_ENV]: delayFile },
+  };
+}
+
+function fsyncDelayFile(root: string, name: string): string {
+  return join(root, `${name}.fsync-delay-ms`);
 }

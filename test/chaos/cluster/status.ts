@@ -3,7 +3,6 @@
  * up (the shared harness waits a full second per request).
  */
 import { get } from 'node:http';
-import { HOST } from '../../cluster/harness.js';
 
 /** What the chaos harness reads from a node's status answer. */
 export interface NodeStatusView {
@@ -15,7 +14,7 @@ export interface NodeStatusView {
   readonly appliedIndex: number;
 }
 
-export function fetchStatus(port: number, timeoutMs: number): Promise<NodeStatusView | null> {
+export function fetchStatus(host: string, port: number, timeoutMs: number): Promise<NodeStatusView | null> {
   return new Promise((resolve) => {
     let settled = false;
     const finish = (v: NodeStatusView | null): void => {
@@ -24,7 +23,7 @@ export function fetchStatus(port: number, timeoutMs: number): Promise<NodeStatus
       clearTimeout(timer);
       resolve(v);
     };
-    const req = get({ host: HOST, port, path: '/v1/status' }, (res) => {
+    const req = get({ host, port, path: '/v1/status' }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (c: string) => {

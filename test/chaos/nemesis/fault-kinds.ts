@@ -4,7 +4,7 @@
  * from the fault's own seeded generator, so a seed replays the same plan.
  *
  * Not here, on purpose (see ../README.md): membership change — the server has no API to add or
- * remove a member yet; slow disk — the server has no fsync delay hook to drive.
+ * remove a member yet.
  */
 import type { SimRng } from '../../sim/rng.js';
 import type { ChaosCluster } from '../cluster/chaos-cluster.js';
@@ -24,6 +24,7 @@ export const FAULT_KINDS = [
   'pause-client',
   'partition-client',
   'transfer-leader',
+  'slow-disk',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -42,6 +43,13 @@ export interface FaultContext {
   readonly setClientBlocked: (workerId: number, blocked: boolean) => void;
 }
 
+/** Kinds this cluster cannot inject, with the reason: the nemesis leaves them out of its plan. */
+export function unsupportedFaults(cluster: ChaosCluster): ReadonlyMap<FaultKind, string> {
+  const out = new Map<FaultKind, string>();
+  if (cluster.net.delayUnsupported !== null) out.set('slow-network', cluster.net.delayUnsupported);
+  return out;
+}
+
 /** A fault in effect: what it did (for the timeline) and how to undo it. */
 export interface ActiveFault {
   readonly detail: string;
@@ -54,13 +62,14 @@ export async function injectFault(kind: FaultKind, ctx: FaultContext, rng: SimRn
   const { cluster } = ctx;
   const names = cluster.names;
   const mode = rng.chance(0.5) ? ('drop' as const) : ('cut' as const);
-  const healLinks = async (): Promise<void> => cluster.mesh.healAll();
+  const { net } = cluster;
+  const healLinks = (): Promise<void> => net.healAll();
   switch (kind) {
     case 'partition-halves': {
       const shuffled = rng.shuffle(names);
       const minority = shuffled.slice(0, Math.floor((names.length - 1) / 2));
       const majority = shuffled.slice(minority.length);
-      cluster.mesh.partition([minority, majority], mode);
+      await net.partition([minority, majority], mode);
       return { detail: `${mode} [${minority}] | [${majority}]`, targets: minority, heal: healLinks };
     }
     case 'partition-bridge': {
@@ -69,21 +78,21 @@ export async function injectFault(kind: FaultKind, ctx: FaultContext, rng: SimRn
       const half = Math.ceil(rest.length / 2);
       const left = rest.slice(0, half);
       const right = rest.slice(half);
-      cluster.mesh.oneWay(left, right, mode);
-      cluster.mesh.oneWay(right, left, mode);
+      await net.oneWay(left, right, mode);
+      await net.oneWay(right, left, mode);
       return { detail: `${mode} [${left}] | [${right}] bridged by ${bridge}`, targets: [bridge!], heal: healLinks };
     }
     case 'isolate-leader': {
       const leader = (await ctx.leader()) ?? rng.pick(names);
-      cluster.mesh.partition([[leader], names.filter((n) => n !== leader)], mode);
+      await net.partition([[leader], names.filter((n) => n !== leader)], mode);
       return { detail: `${mode} leader ${leader} from all`, targets: [leader], heal: healLinks };
     }
     case 'one-way-leader': {
       const leader = (await ctx.leader()) ?? rng.pick(names);
       const others = names.filter((n) => n !== leader);
       const outbound = rng.chance(0.5);
-      if (outbound) cluster.mesh.oneWay([leader], others, mode);
-      else cluster.mesh.oneWay(others, [leader], mode);
+      if (outbound) await net.oneWay([leader], others, mode);
+      else await net.oneWay(others, [leader], mode);
       return {
         detail: `${mode} ${outbound ? `${leader} -> others` : `others -> ${leader}`} (one way)`,
         targets: [leader],
@@ -93,7 +102,7 @@ export async function injectFault(kind: FaultKind, ctx: FaultContext, rng: SimRn
     case 'slow-network': {
       const delayMs = rng.nextInt(30, 151);
       const jitterMs = rng.nextInt(0, 51);
-      cluster.mesh.delayAll({ delayMs, jitterMs });
+      await net.delayAll({ delayMs, jitterMs });
       return { detail: `+${delayMs}ms ±${jitterMs}ms on every link`, targets: names, heal: healLinks };
     }
     case 'kill-one':
@@ -147,6 +156,20 @@ export async function injectFault(kind: FaultKind, ctx: FaultContext, rng: SimRn
         detail: `blackhole client worker w${worker.id} from every node${holder === null ? '' : ' (holding a fenced lock)'}`,
         targets: [`w${worker.id}`],
         heal: async () => ctx.setClientBlocked(worker.id, false),
+      };
+    }
+    case 'slow-disk': {
+      // a node's disk turns slow (the server's fsync-delay test hook): its persists, and with
+      // them its votes and acknowledgements, come late; the leader's holds back the whole log
+      const anyNode = rng.pick(names);
+      const delayMs = rng.nextInt(50, 801);
+      const leader = rng.chance(0.5) ? await ctx.leader() : null;
+      const target = leader ?? anyNode;
+      cluster.setDiskDelay(target, delayMs);
+      return {
+        detail: `every sync of ${target}${leader === null ? '' : ' (leader)'} waits ${delayMs} ms`,
+        targets: [target],
+        heal: async () => cluster.setDiskDelay(target, 0),
       };
     }
     case 'transfer-leader': {

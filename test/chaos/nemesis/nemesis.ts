@@ -9,7 +9,7 @@
  * depend on what happened before it.
  */
 import { SimRng } from '../../sim/rng.js';
-import { sleep } from '../clock.js';
+import { monotonicMs, sleep } from '../clock.js';
 import type { HistoryRecord } from '../worker/protocol.js';
 import { type FaultContext, type FaultKind, faultDurationMs, injectFault } from './fault-kinds.js';
 import type { Probe } from './probe.js';
@@ -27,6 +27,12 @@ export interface FaultRecord {
   recoveryMs: number | null;
   /** From heal to every running node naming the same leader; null: never within the give-up time. */
   convergedMs: number | null;
+  /**
+   * For faults that restart nodes: from heal until the last restarted process said it started
+   * (process boot + storage recovery, which a starved machine stretches); null for other faults or
+   * when a node never said so. The recovery bound applies to the time after it.
+   */
+  bootMs: number | null;
 }
 
 export interface NemesisOptions {
@@ -37,6 +43,8 @@ export interface NemesisOptions {
   readonly giveUpMs: number;
   /** Names read back after a crash or restart. */
   readonly names: readonly string[];
+  /** Kinds left out of the plan (the cluster cannot inject them), with the reason. */
+  readonly leftOut: ReadonlyMap<FaultKind, string>;
   readonly log: (line: string) => void;
 }
 
@@ -58,6 +66,7 @@ const COMPOSABLE_FIRST: ReadonlySet<FaultKind> = new Set([
   'pause-leader',
   'pause-client',
   'partition-client',
+  'slow-disk',
 ]);
 /** Faults that may join another. */
 const COMPOSABLE_SECOND: readonly FaultKind[] = [
@@ -67,6 +76,7 @@ const COMPOSABLE_SECOND: readonly FaultKind[] = [
   'pause-node',
   'partition-halves',
   'one-way-leader',
+  'slow-disk',
 ];
 /** Faults that set peer links: two of them would overwrite each other's links. */
 const MESH_FAULTS: ReadonlySet<FaultKind> = new Set([
@@ -92,6 +102,7 @@ const LONG_RUN_WEIGHTS: Readonly<Record<FaultKind, number>> = {
   'pause-client': 3,
   'partition-client': 2,
   'transfer-leader': 2,
+  'slow-disk': 2,
 };
 
 export class Nemesis {
@@ -110,6 +121,7 @@ export class Nemesis {
   async runList(kinds: readonly FaultKind[], deadlineMs: number): Promise<void> {
     for (const kind of this.rng.shuffle(kinds)) {
       if (this.now() >= deadlineMs) return;
+      if (this.options.leftOut.has(kind)) continue;
       await this.one(kind);
     }
   }
@@ -119,7 +131,9 @@ export class Nemesis {
    * or a pause on top of another fault), as Jepsen composes its nemeses.
    */
   async runRandom(deadlineMs: number): Promise<void> {
-    const table = Object.entries(LONG_RUN_WEIGHTS) as [FaultKind, number][];
+    const table = (Object.entries(LONG_RUN_WEIGHTS) as [FaultKind, number][]).filter(
+      ([k]) => !this.options.leftOut.has(k),
+    );
     const total = table.reduce((s, [, w]) => s + w, 0);
     while (this.now() < deadlineMs) {
       let x = this.rng.nextInt(0, total);
@@ -133,7 +147,9 @@ export class Nemesis {
       }
       const kinds: FaultKind[] = [kind];
       if (COMPOSABLE_FIRST.has(kind) && this.rng.chance(COMPOSE_CHANCE)) {
-        const second = COMPOSABLE_SECOND.filter((k) => k !== kind && !(MESH_FAULTS.has(k) && MESH_FAULTS.has(kind)));
+        const second = COMPOSABLE_SECOND.filter(
+          (k) => k !== kind && !this.options.leftOut.has(k) && !(MESH_FAULTS.has(k) && MESH_FAULTS.has(kind)),
+        );
         if (second.length > 0) kinds.push(this.rng.pick(second));
       }
       await this.run(kinds);
@@ -164,6 +180,7 @@ export class Nemesis {
         healMs: null,
         recoveryMs: null,
         convergedMs: null,
+        bootMs: null,
       };
       this.faults.push(rec);
       const active = await injectFault(kind, this.ctx, faultRng);
@@ -175,26 +192,45 @@ export class Nemesis {
     await sleep(holdMs);
     for (const { heal } of [...started].reverse()) await heal();
     const healMs = this.now();
+    const healMonoMs = monotonicMs();
     const { servingMs: recoveryMs, convergedMs } = await this.probe.waitRecovered(this.options.giveUpMs);
+    const bootMs = this.bootTime(
+      started.map((s) => s.rec),
+      healMonoMs,
+    );
     for (const { rec } of started) {
       rec.healMs = healMs;
       rec.recoveryMs = recoveryMs;
       rec.convergedMs = convergedMs;
+      rec.bootMs = bootMs;
     }
     if (convergedMs === null) {
       // stuck: heal everything by force so the run can go on (the check reports it)
-      this.ctx.cluster.healAll();
+      await this.ctx.cluster.healAll();
       this.ctx.pool.resumeAll();
       for (const w of this.ctx.pool.workers) this.ctx.setClientBlocked(w.id, false);
       await this.probe.waitServing(this.options.giveUpMs);
     }
     for (const { rec } of started) {
       this.options.log(
-        `${(rec.startMs / 1000).toFixed(1)}s fault #${rec.index} ${rec.kind}: ${rec.detail}, ${rec.plannedMs} ms; after the heal serving again in ${ms(recoveryMs)}, all nodes agree on the leader in ${ms(convergedMs)}`,
+        `${(rec.startMs / 1000).toFixed(1)}s fault #${rec.index} ${rec.kind}: ${rec.detail}, ${rec.plannedMs} ms; after the heal ${bootMs === null ? '' : `nodes booted in ${ms(bootMs)}, `}serving again in ${ms(recoveryMs)}, all nodes agree on the leader in ${ms(convergedMs)}`,
       );
     }
     if (kinds.some((k) => READ_BACK_AFTER.has(k))) await this.probe.readAll(this.options.names, 'probe', this.record);
     await sleep(this.rng.nextInt(this.options.quietMinMs, this.options.quietMaxMs + 1));
+  }
+
+  /** Heal → the last node this fault restarted said it started; null if it restarted none (or one never did). */
+  private bootTime(recs: readonly FaultRecord[], healMonoMs: number): number | null {
+    const restarted = recs.filter((r) => READ_BACK_AFTER.has(r.kind)).flatMap((r) => r.targets);
+    if (restarted.length === 0) return null;
+    let lastMs = healMonoMs;
+    for (const name of restarted) {
+      const at = this.ctx.cluster.bootedAtMs(name);
+      if (at === null) return null;
+      lastMs = Math.max(lastMs, at);
+    }
+    return lastMs - healMonoMs;
   }
 }
 

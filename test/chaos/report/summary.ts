@@ -10,6 +10,9 @@ export function formatSummary(data: RunData, checked: CheckedRun, replayCommand:
   const minutes = (data.durationMs / 60_000).toFixed(1);
   out.push(`Baton chaos run: seed ${data.seed}, ${data.nodes} nodes, ${minutes} min, session TTL ${data.ttlMs} ms`);
   out.push(`replay: ${replayCommand}`);
+  out.push(`network: ${data.network}`);
+  if (data.networkFallback !== null)
+    out.push(`  (netns mode was asked for but is unavailable: ${data.networkFallback})`);
   out.push('');
 
   const ops = new Map<string, { ok: number; fail: number; unknown: number }>();
@@ -48,10 +51,14 @@ export function formatSummary(data: RunData, checked: CheckedRun, replayCommand:
   );
   out.push('');
 
-  const byKind = new Map<string, { n: number; maxMs: number; maxConvergedMs: number; never: number }>();
+  const byKind = new Map<
+    string,
+    { n: number; maxBootMs: number | null; maxMs: number; maxConvergedMs: number; never: number }
+  >();
   for (const f of data.faults) {
-    const row = byKind.get(f.kind) ?? { n: 0, maxMs: 0, maxConvergedMs: 0, never: 0 };
+    const row = byKind.get(f.kind) ?? { n: 0, maxBootMs: null, maxMs: 0, maxConvergedMs: 0, never: 0 };
     row.n++;
+    if (f.bootMs !== null) row.maxBootMs = Math.max(row.maxBootMs ?? 0, f.bootMs);
     if (f.recoveryMs === null || f.convergedMs === null) row.never++;
     row.maxMs = Math.max(row.maxMs, f.recoveryMs ?? 0);
     row.maxConvergedMs = Math.max(row.maxConvergedMs, f.convergedMs ?? 0);
@@ -59,10 +66,17 @@ export function formatSummary(data: RunData, checked: CheckedRun, replayCommand:
   }
   out.push(
     table(
-      ['fault', 'injected', 'max ms to serve', 'max ms to converge', 'not recovered'],
+      ['fault', 'injected', 'max ms to boot', 'max ms to serve', 'max ms to converge', 'not recovered'],
       [...byKind]
         .sort(([a], [b]) => a.localeCompare(b))
-        .map(([k, r]) => [k, r.n, Math.round(r.maxMs), Math.round(r.maxConvergedMs), r.never]),
+        .map(([k, r]) => [
+          k,
+          r.n,
+          r.maxBootMs === null ? '-' : Math.round(r.maxBootMs),
+          Math.round(r.maxMs),
+          Math.round(r.maxConvergedMs),
+          r.never,
+        ]),
     ),
   );
   out.push(
@@ -80,7 +94,8 @@ export function formatSummary(data: RunData, checked: CheckedRun, replayCommand:
       `longest time without an acknowledged write (grant/release/resign/proclaim): ${Math.round(gap.ms)} ms, from ${Math.round(gap.fromMs)} ms`,
     );
   }
-  out.push('not injected: membership change (no server API yet), slow disk (no fsync delay hook)');
+  const leftOut = [...data.faultsLeftOut].map(([kind, why]) => `${kind} (${why})`);
+  out.push(`not injected: membership change (no server API yet)${leftOut.map((l) => `, ${l}`).join('')}`);
   if (data.portWaits > 0) out.push(`restarts that waited for a port held by another process: ${data.portWaits}`);
   out.push('');
 

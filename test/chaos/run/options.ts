@@ -4,13 +4,17 @@
  * request timeout that outlasts most faults (a close sent while the cluster is down still gets
  * its answer: fewer unknown outcomes) yet lets a client give up and move on.
  */
+
 import type { FaultKind } from '../nemesis/fault-kinds.js';
+import type { NetMode } from '../net/peer-net.js';
 import type { WorkloadTimings } from '../workload/tasks.js';
 import type { WorkerCommand } from '../workload/worker-pool.js';
 
 export interface ChaosOptions {
   readonly seed: number;
   readonly nodes: number;
+  /** The peer network: proxies on loopback, or a network namespace per node (falls back to proxy). */
+  readonly net: NetMode;
   /** How long the workload and nemesis run (the fault list may end sooner). */
   readonly durationMs: number;
   /** 'random': weighted draws until the end; a list: each kind once, in a seeded order. */
@@ -45,6 +49,7 @@ export interface ChaosOptions {
 }
 
 export const CHAOS_DEFAULTS = Object.freeze({
+  net: 'proxy' as NetMode,
   workers: 4,
   lanesPerWorker: 2,
   ttlMs: 2_000,

@@ -13,6 +13,7 @@ import type { RunData } from '../checks/run-data.js';
 import { monotonicMs, runClock, sleep } from '../clock.js';
 import { ChaosCluster } from '../cluster/chaos-cluster.js';
 import { StatusPoller } from '../cluster/status-poller.js';
+import { unsupportedFaults } from '../nemesis/fault-kinds.js';
 import { Nemesis } from '../nemesis/nemesis.js';
 import { Probe } from '../nemesis/probe.js';
 import { ClientNet } from '../net/client-proxy.js';
@@ -57,7 +58,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     tickMs: options.tickMs,
     electionTicks: options.electionTicks,
     logLevel: options.serverLogLevel,
+    net: options.net,
+    log: options.log,
   });
+  const faultsLeftOut = unsupportedFaults(cluster);
+  options.log(`network: ${cluster.net.description}`);
+  for (const [kind, why] of faultsLeftOut) options.log(`fault ${kind} left out: ${why}`);
   const poller = new StatusPoller(cluster, now);
   const store = new FencedStore(now, rec.record);
   let pool: WorkerPool | null = null;
@@ -120,6 +126,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         quietMaxMs: options.quietMaxMs,
         giveUpMs: options.giveUpMs,
         names: ALL_NAMES,
+        leftOut: faultsLeftOut,
         log: options.log,
       },
       now,
@@ -131,7 +138,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     else await nemesis.runList(options.faults, deadlineMs);
 
     // the end: heal everything, let the lanes finish, close every session
-    cluster.healAll();
+    await cluster.healAll();
     workers.resumeAll();
     for (const net of clientNets.values()) net.setBlocked(false);
     await probe.waitServing(options.giveUpMs);
@@ -157,6 +164,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     durationMs: now() - startedAtMs,
     ttlMs: options.ttlMs,
     recoveryBoundMs: options.recoveryBoundMs,
+    network: cluster.net.description,
+    networkFallback: cluster.netFallback,
+    faultsLeftOut,
     history: rec.history,
     holds: rec.holds,
     sessions: rec.sessions,

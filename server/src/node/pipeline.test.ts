@@ -9,18 +9,12 @@
  * appends or applies until its own fsync returned would add up to a persist per step.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { bootstrapLog } from '../raft/confchange.js';
-import type { Message, NodeId } from '../raft/types.js';
-import { ManualClock } from './clock.js';
-import { Coordinator } from './coordinator.js';
-import { silentLogger } from './logger.js';
 import { MemoryNodeStorage, type PersistUpdate } from './node-storage.js';
-import type { RaftTransport } from './raft-node.js';
+import { seededRng, startVirtualCluster } from './virtual-cluster.testing.js';
 
 const TICK_MS = 10;
 const PERSIST_MS = 8;
 const NET_MS = 1;
-const IDS = [1, 2, 3];
 
 class SlowDisk extends MemoryNodeStorage {
   override async persist(update: PersistUpdate): Promise<void> {
@@ -29,73 +23,13 @@ class SlowDisk extends MemoryNodeStorage {
   }
 }
 
-function transport(handlers: Map<NodeId, (m: Message[]) => void>, id: NodeId): RaftTransport {
-  return {
-    send: (msgs) => {
-      // one frame per destination per send, delivered NET_MS later
-      const byPeer = new Map<NodeId, Message[]>();
-      for (const m of msgs) byPeer.set(m.to, [...(byPeer.get(m.to) ?? []), m]);
-      for (const [to, batch] of byPeer) setTimeout(() => handlers.get(to)?.(batch), NET_MS);
-    },
-    onReceive: (h) => {
-      handlers.set(id, h);
-    },
-    onUnreachable: () => {},
-  };
-}
-
-let seed = 7;
-const rng = {
-  nextInt: (min: number, max: number) => {
-    // glibc's LCG in 32-bit arithmetic; the high bits, which have the long period
-    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
-    return min + ((seed >>> 16) % Math.max(1, max - min));
-  },
-};
-
 async function writeLatencies(writers: number, writesEach: number): Promise<number[]> {
-  const clock = new ManualClock();
-  const handlers = new Map<NodeId, (m: Message[]) => void>();
-  const nodes: Coordinator[] = [];
-  for (const id of IDS) {
-    const storage = new SlowDisk();
-    const boot = bootstrapLog(IDS);
-    // the bootstrap is on disk before the clock starts
-    await MemoryNodeStorage.prototype.persist.call(storage, {
-      entries: boot.entries,
-      hardState: boot.hardState,
-      snapshot: null,
-    });
-    nodes.push(
-      new Coordinator({
-        id,
-        storage,
-        transport: transport(handlers, id),
-        clock,
-        rng,
-        logger: silentLogger(),
-        tickMs: TICK_MS,
-        electionTimeoutTicks: 10,
-        heartbeatTicks: 1,
-        snapshotEveryEntries: 100_000,
-        readTimeoutMs: 1_000,
-      }),
-    );
-  }
-  for (const n of nodes) n.start();
-  const advance = async (ms: number) => {
-    for (let t = 0; t < ms; t++) {
-      clock.advance(1);
-      await vi.advanceTimersByTimeAsync(1);
-    }
-  };
-  let leader: Coordinator | undefined;
-  for (let i = 0; i < 500 && leader === undefined; i++) {
-    await advance(TICK_MS);
-    leader = nodes.find((n) => n.node.isLeader && n.node.leaseRemainingMs() > 0);
-  }
-  if (leader === undefined) throw new Error('no leader');
-  const l = leader;
+  const rng = seededRng(7);
+  const cluster = await startVirtualCluster(
+    { tickMs: TICK_MS, netMs: NET_MS, snapshotEveryEntries: 100_000, storage: () => new SlowDisk() },
+    rng,
+  );
+  const l = await cluster.leader();
   const latencies: number[] = [];
   let done = 0;
   const loops = Array.from({ length: writers }, async (_, w) => {
@@ -104,22 +38,16 @@ async function writeLatencies(writers: number, writesEach: number): Promise<numb
     for (let i = 0; i < writesEach; i++) {
       // writers out of step, as real clients are: proposals arrive while persists run
       await new Promise((r) => setTimeout(r, rng.nextInt(0, PERSIST_MS)));
-      const t0 = clock.monotonicMs();
+      const t0 = cluster.clock.monotonicMs();
       const r = await l.submit(`w${w}`, i + 2, { op: 'closeSession', sessionId: 999_999 });
       if (r.ok) throw new Error('closing an unknown session must fail');
-      latencies.push(clock.monotonicMs() - t0);
+      latencies.push(cluster.clock.monotonicMs() - t0);
     }
     done++;
   });
-  for (let i = 0; i < 100_000 && done < writers; i++) await advance(1);
+  for (let i = 0; i < 100_000 && done < writers; i++) await cluster.advance(1);
   await Promise.all(loops);
-  // stopping waits (on timers) for a Ready in flight: keep time moving meanwhile
-  let stopped = false;
-  const stopping = Promise.all(nodes.map((n) => n.stop())).then(() => {
-    stopped = true;
-  });
-  for (let i = 0; i < 1_000 && !stopped; i++) await advance(1);
-  await stopping;
+  await cluster.stop();
   return latencies;
 }
 

@@ -18,8 +18,12 @@ const SNAPSHOT_MAGIC = [0x42, 0x46, 0x53, 0x4d]; // "BFSM"
 const SNAPSHOT_FORMAT_V1 = 1;
 const KINDS: readonly NameKind[] = ['lock', 'election'];
 
+/** Rough bytes per session and per name (a lock with one holder): the writer's first size. */
+const SESSION_BYTES_GUESS = 40;
+const NAME_BYTES_GUESS = 110;
+
 export function encodeSnapshot(m: Machine, appliedIndex: number): Uint8Array {
-  const w = new ByteWriter();
+  const w = new ByteWriter(4096 + m.sessions.size * SESSION_BYTES_GUESS + m.names.size * NAME_BYTES_GUESS);
   for (const b of SNAPSHOT_MAGIC) w.u8(b);
   w.u8(SNAPSHOT_FORMAT_V1);
   w.f64(appliedIndex);

@@ -11,7 +11,7 @@ import { FsmSnapshotError } from './errors.js';
 import type { Machine } from './machine.js';
 import { metadataJson, parseMetadata } from './metadata.js';
 import { NameTable } from './name-table.js';
-import { isIdle, type NameState, type SessionState } from './state.js';
+import { append, isIdle, type NameState, type SessionState } from './state.js';
 import type { CommandResult, HoldMetadata, NameKind } from './types.js';
 
 const SNAPSHOT_MAGIC = [0x42, 0x46, 0x53, 0x4d]; // "BFSM"
@@ -159,7 +159,7 @@ export function decodeSnapshot(bytes: Uint8Array): { machine: Machine; appliedIn
     const holderCount = r.count('holder count', MIN_HOLD_BYTES);
     for (let j = 0; j < holderCount; j++) {
       const sessionId = r.uint('holder session');
-      n.holders.push({
+      n.holders = append(n.holders, {
         sessionId,
         token: r.uint('token'),
         generation: r.uint('hold generation'),
@@ -174,7 +174,7 @@ export function decodeSnapshot(bytes: Uint8Array): { machine: Machine; appliedIn
     const waiterCount = r.count('waiter count', MIN_WAITER_BYTES);
     for (let j = 0; j < waiterCount; j++) {
       const sessionId = r.uint('waiter session');
-      n.waiters.push({
+      n.waiters = append(n.waiters, {
         sessionId,
         enqueuedIndex: r.uint('enqueuedIndex'),
         sinceMs: r.f64('waiter sinceMs'),
@@ -186,7 +186,7 @@ export function decodeSnapshot(bytes: Uint8Array): { machine: Machine; appliedIn
     }
     const reservationCount = r.count('reservation count', MIN_RESERVATION_BYTES);
     for (let j = 0; j < reservationCount; j++) {
-      n.reservations.push({
+      n.reservations = append(n.reservations, {
         sinceIndex: r.uint('reservation sinceIndex'),
         sinceMs: r.f64('reservation sinceMs'),
         lockDelayMs: r.uint('reservation lockDelayMs'),

@@ -35,7 +35,12 @@ export interface ServerConfig {
   readonly initialClusterState: 'new' | 'existing';
 }
 
-/** Defaults in one place. 50 ms ticks × 10 = a 0.5–1 s randomized election timeout. */
+/**
+ * Defaults in one place. 50 ms ticks × 10 = a 0.5–1 s randomized election timeout. Shorter was
+ * tried for issue 8's failover target (20 ms ticks, a 200–400 ms timeout): on a loaded 2-core
+ * machine, opening 10,000 sessions in a burst starved the leader's event loop past 200 ms and
+ * the cluster changed leaders 8 times and failed the workload; with 50 ms ticks, none.
+ */
 export const CONFIG_DEFAULTS = Object.freeze({
   listen: '127.0.0.1:7001',
   clusterId: 'baton',

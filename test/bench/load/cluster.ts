@@ -224,7 +224,7 @@ export class BenchCluster {
           ports[i] as number,
           [
             ...opts.nodeArgs,
-            SERVER_BIN,
+            opts.serverBin ?? SERVER_BIN,
             ...['--id', name, '--listen', `${HOST}:${ports[i]}`, '--peers', peers],
             ...['--data-dir', join(root, name), '--log-level', 'warn'],
             ...opts.serverArgs,

@@ -18,6 +18,9 @@
  *   --server-arg A    passed to every baton-server (repeatable: --server-arg=--tick-ms --server-arg=25)
  *   --profile DIR     run each node with --cpu-prof into DIR (stopped with SIGTERM so it is written)
  *   --node-arg A      passed to node for every baton-server (repeatable: --node-arg=--perf-basic-prof)
+ *   --heap-snapshots DIR  sessions/memory: once the state is in place, every node writes a V8 heap
+ *                     snapshot into DIR (node --heapsnapshot-signal; `node --expose-gc`-free: V8
+ *                     collects garbage before it writes one)
  *   --in-process      run the three nodes inside this process (one thread: `node --cpu-prof` on the
  *                     load generator profiles the whole system; CPU is reported as client CPU)
  *   --logs DIR        keep every node's output in DIR/<workload>/<node>.log
@@ -33,7 +36,7 @@ import type { LoadOptions, RunContext, WorkloadResult } from './context.js';
 import { runCycles } from './cycles.js';
 import { runElection } from './election.js';
 import { runFailover, runSteady } from './failover.js';
-import { runMemory, runSessions } from './idle.js';
+import { HEAP_SNAPSHOT_SIGNAL, runMemory, runSessions } from './idle.js';
 import { runTakeover } from './takeover.js';
 
 const WORKLOADS = ['locks', 'contention', 'failover', 'steady', 'election', 'takeover', 'sessions', 'memory'] as const;
@@ -69,6 +72,7 @@ const { values } = parseArgs({
     logs: { type: 'string' },
     'server-bin': { type: 'string' },
     'node-arg': { type: 'string', multiple: true, default: [] },
+    'heap-snapshots': { type: 'string' },
     json: { type: 'string' },
     quick: { type: 'boolean', default: false },
   },
@@ -95,6 +99,7 @@ function optionsFor(w: Workload): LoadOptions {
     sessions: values.sessions.split(',').map((s) => int('sessions', s, 0, 1)),
     locks: int('locks', values.locks, 100_000, 1),
     cycles: int('cycles', values.cycles, 0),
+    heapSnapshotDir: values['heap-snapshots'] === undefined ? null : resolve(values['heap-snapshots']),
   };
 }
 
@@ -102,11 +107,16 @@ async function main(): Promise<void> {
   const list = values.workload === 'all' ? [...WORKLOADS] : values.workload.split(',');
   for (const w of list) if (!(WORKLOADS as readonly string[]).includes(w)) throw new Error(`--workload: unknown ${w}`);
   const profileDir = values.profile === undefined ? null : resolve(values.profile);
+  const heapDir = values['heap-snapshots'] === undefined ? null : resolve(values['heap-snapshots']);
   const results: WorkloadResult[] = [];
   for (const w of list as Workload[]) {
     const cluster = await BenchCluster.start({
       size: 3,
-      nodeArgs: [...(profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]), ...values['node-arg']],
+      nodeArgs: [
+        ...(profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]),
+        ...(heapDir === null ? [] : [`--heapsnapshot-signal=${HEAP_SNAPSHOT_SIGNAL}`, `--diagnostic-dir=${heapDir}`]),
+        ...values['node-arg'],
+      ],
       serverArgs: values['server-arg'],
       inProcess: values['in-process'],
       logDir: values.logs === undefined ? null : resolve(values.logs, w),

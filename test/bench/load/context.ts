@@ -21,6 +21,8 @@ export interface LoadOptions {
   readonly locks: number;
   /** locks/contention: stop after this many cycles in all (0: measure windows of durationMs). */
   readonly cycles: number;
+  /** sessions/memory: write a heap snapshot of every node here once the state is in place. */
+  readonly heapSnapshotDir: string | null;
 }
 
 export interface RunContext {

@@ -4,6 +4,7 @@
  *             the nodes' CPU (% of one core, all three together) and RSS, against the idle cluster;
  *   memory:   N held locks (many names per session) → RSS per node.
  */
+import { readdirSync, statSync } from 'node:fs';
 import { LIMITS, type Session } from '@baton/sdk';
 import { closeClients, connectClients, openWindow, type RunContext, sleep, type WorkloadResult } from './context.js';
 
@@ -11,6 +12,41 @@ import { closeClients, connectClients, openWindow, type RunContext, sleep, type 
 const FILL_CONCURRENCY = 200;
 /** Sessions that hold the locks of the memory workload. */
 const HOLDING_SESSIONS = 100;
+/** The signal that makes a node write a heap snapshot (node --heapsnapshot-signal). */
+export const HEAP_SNAPSHOT_SIGNAL = 'SIGUSR2';
+/** Writing a heap snapshot of a few hundred MB takes a while on a busy machine. */
+const HEAP_SNAPSHOT_WAIT_MS = 120_000;
+
+/** Has every node write a heap snapshot into opts.heapSnapshotDir and waits until they are complete. */
+async function heapSnapshots(ctx: RunContext): Promise<string[]> {
+  const dir = ctx.opts.heapSnapshotDir;
+  if (dir === null) return [];
+  const done = (): string[] => readdirSync(dir).filter((f) => f.endsWith('.heapsnapshot'));
+  const before = done().length;
+  const pids = ctx.cluster.nodes.map((n) => n.pid).filter((p): p is number => p !== null);
+  for (const pid of pids) process.kill(pid, HEAP_SNAPSHOT_SIGNAL);
+  // a node renames nothing: the file grows while it is written, so wait until the sizes settle
+  const deadline = performance.now() + HEAP_SNAPSHOT_WAIT_MS;
+  let last = '';
+  while (performance.now() < deadline) {
+    await sleep(2_000);
+    const files = done();
+    const sizes = files.map((f) => statSize(`${dir}/${f}`)).join(',');
+    if (files.length - before >= pids.length && sizes === last) break;
+    last = sizes;
+  }
+  const files = done();
+  ctx.progress(`heap snapshots in ${dir}: ${files.join(', ')}`);
+  return files;
+}
+
+function statSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return -1;
+  }
+}
 
 export async function runSessions(ctx: RunContext): Promise<WorkloadResult> {
   const idle = openWindow(ctx.cluster);
@@ -43,6 +79,7 @@ export async function runSessions(ctx: RunContext): Promise<WorkloadResult> {
       `${count} sessions: cluster ${usage.clusterCpuPercent}% of one core (${JSON.stringify(usage.nodeCpuPercent)}), RSS ${JSON.stringify(usage.nodeRssMiB)} MiB, lost ${lost}`,
     );
     rows.push({ sessions: count, ...usage, lostSessions: lost });
+    await heapSnapshots(ctx);
     await closeClients(clients);
   }
   return { workload: 'sessions', ttlMs: ctx.opts.ttlMs, idle: baseline, rows };
@@ -77,6 +114,7 @@ export async function runMemory(ctx: RunContext): Promise<WorkloadResult> {
   ctx.progress(
     `${held} locks held (filled in ${Math.round(fillMs)} ms); RSS ${JSON.stringify(after.nodeRssMiB)} MiB (before: ${JSON.stringify(before.nodeRssMiB)})`,
   );
+  await heapSnapshots(ctx);
   await closeClients(clients);
   return {
     workload: 'memory',

@@ -123,4 +123,39 @@ describe('SessionLeases', () => {
     leases.tick();
     expect(proposed[3]).toEqual({ op: 'endLockDelay', name: 'other', sinceIndex: 12 });
   });
+
+  it('ticks between scans still expire every session on time: keepalives, a shorter TTL opened later, retries', () => {
+    const { clock, proposed, state, leases } = setup([
+      { id: 1, ttlMs: 10_000 },
+      { id: 2, ttlMs: 10_000 },
+    ]);
+    leases.becameLeader();
+    const tickFor = (ms: number): void => {
+      for (let t = 0; t < ms; t += 50) {
+        clock.advance(50);
+        leases.tick();
+      }
+    };
+    tickFor(3_000);
+    expect(leases.keepalive(1).ok).toBe(true); // 1: due at 13,000; 2: due at 10,000
+    // a session opened after the last scan, due before every deadline that scan saw
+    state.sessions = [...state.sessions, { id: 3, ttlMs: 1_000 }];
+    leases.sessionOpened(3, 1_000); // due at 4,000
+    tickFor(950);
+    expect(proposed).toEqual([]);
+    tickFor(50);
+    expect(proposed).toEqual([{ op: 'expireSession', sessionId: 3 }]);
+    tickFor(5_950); // 9,950
+    expect(proposed).toHaveLength(1 + Math.floor(5_950 / LEADER_COMMAND_RETRY_MS)); // 3 retried, still unapplied
+    leases.sessionEnded(3);
+    proposed.length = 0;
+    tickFor(50); // 10,000
+    expect(proposed).toEqual([{ op: 'expireSession', sessionId: 2 }]);
+    proposed.length = 0;
+    leases.sessionEnded(2);
+    tickFor(2_950);
+    expect(proposed).toEqual([]);
+    tickFor(50); // 13,000
+    expect(proposed).toEqual([{ op: 'expireSession', sessionId: 1 }]);
+  });
 });

@@ -42,6 +42,11 @@ export const SUSPECT_MS = 1_000;
 export const ELECTION_RETRY_MAX_MS = 50;
 /** Retries of one call spaced by ELECTION_RETRY_MAX_MS at most, before the usual backoff resumes (~1 s). */
 export const ELECTION_RETRIES = 20;
+/**
+ * The server answers a retry from its exactly-once table for a client's newest this-many seqs
+ * (the state machine's dedup window is LIMITS.maxInflightRequestsPerConnection).
+ */
+export const DEDUP_WINDOW_SEQS = LIMITS.maxInflightRequestsPerConnection;
 
 /** Hello errors that no other node would answer differently: connect() gives up on them. */
 const FATAL_HELLO_CODES: ReadonlySet<string> = new Set([
@@ -73,6 +78,7 @@ export class Channel {
   /** Every call not yet settled (queued, delayed or in flight): the pending-request bound. */
   private readonly live = new Set<AnyCall>();
   private lastSeq = 0;
+  private pumping = false;
   private nextOrder = 0;
   /** Failed connection attempts and redirects since the last leader answer; drives backoff. */
   private failures = 0;
@@ -213,7 +219,20 @@ export class Channel {
 
   private pump(): void {
     const conn = this.conn;
-    if (conn === null || !conn.isOpen) return;
+    if (conn === null || !conn.isOpen || this.pumping) return;
+    this.pumping = true;
+    try {
+      this.pumpOn(conn);
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private pumpOn(conn: Connection): void {
+    // Exactly-once holds only within the server's window of a client's newest seqs: a request
+    // still pending with an old seq (a retry waiting out a rate limit, say) must not be pushed out
+    // of it by newer ones, or its retry is refused as stale. New seqs wait until it is answered.
+    let oldestSeq = this.oldestPendingSeq();
     while (this.queue.length > 0) {
       const call = this.queue[0]!;
       if (call.spec.pinned !== undefined && call.spec.pinned !== conn) {
@@ -224,9 +243,21 @@ export class Channel {
       const slots =
         LIMITS.maxInflightRequestsPerConnection - (call.spec.priority === true ? 0 : PRIORITY_RESERVED_SLOTS);
       if (conn.inflight >= slots) return;
+      const newSeq = call.spec.seq === 'perAttempt' || (call.spec.seq === 'stable' && call.seq === null);
+      if (newSeq && oldestSeq !== null && this.lastSeq + 1 - oldestSeq >= DEDUP_WINDOW_SEQS) return;
       this.queue.shift();
       this.send(conn, call);
+      if (call.spec.seq === 'stable' && oldestSeq === null) oldestSeq = call.seq;
     }
+  }
+
+  /** The lowest seq of a call that keeps its seq across attempts and is not answered yet. */
+  private oldestPendingSeq(): number | null {
+    let oldest: number | null = null;
+    for (const c of this.live) {
+      if (c.spec.seq === 'stable' && c.seq !== null && (oldest === null || c.seq < oldest)) oldest = c.seq;
+    }
+    return oldest;
   }
 
   private send(conn: Connection, call: AnyCall): void {
@@ -397,6 +428,8 @@ export class Channel {
     this.live.delete(call);
     if (error !== null) call.reject(error);
     else call.resolve(result as never);
+    // it may have held new seqs back (pumpOn); an answer pumps anyway, a deadline does not
+    if (call.spec.seq === 'stable' && this.queue.length > 0) this.pump();
   }
 
   // ------------------------------------------------------------------ connecting

@@ -1,11 +1,13 @@
 /**
  * A server rate limit answers RESOURCE_EXHAUSTED with `retryAfterMs`: the SDK sends the same
  * request again once that time has passed (within the request deadline). Without the hint a
- * RESOURCE_EXHAUSTED is final.
+ * RESOURCE_EXHAUSTED is final. While one waits, newer requests do not push its seq out of the
+ * server's exactly-once window.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { DEDUP_WINDOW_SEQS } from './channel.js';
 import type { BatonClient } from './client.js';
-import { FakeServer } from './testing/fake-server.js';
+import { FakeServer, type Received } from './testing/fake-server.js';
 import { connect } from './testing/helpers.js';
 
 const servers: FakeServer[] = [];
@@ -49,5 +51,32 @@ describe('rate limits', () => {
       r.type === 'lock.describe' ? { error: 'RESOURCE_EXHAUSTED', message: 'too many names' } : undefined;
     await expect(client.describe('x')).rejects.toMatchObject({ code: 'RESOURCE_EXHAUSTED', retryAfterMs: undefined });
     expect(server.all('lock.describe')).toHaveLength(1);
+  });
+});
+
+describe('a retry waiting out a rate limit', () => {
+  it('keeps newer requests from pushing its seq out of the server exactly-once window', async () => {
+    const { server, client } = await setup();
+    const session = await client.session({ ttlMs: 60_000 });
+    let refused: Received | null = null;
+    server.script = (r) => {
+      if (r.type !== 'lock.acquire' || r.fields.name !== 'jobs/first' || refused !== null) return undefined;
+      refused = r;
+      return { error: 'RESOURCE_EXHAUSTED', message: 'slow down', retryAfterMs: 200 };
+    };
+    const first = session.tryAcquire('jobs/first');
+    await server.takeType('lock.acquire');
+    const firstSeq = (refused as unknown as Received).fields.seq as number;
+    // more than a window of requests while the first waits to be sent again
+    const rest = Array.from({ length: DEDUP_WINDOW_SEQS + 20 }, (_, i) => session.tryAcquire(`jobs/${i}`));
+    await Promise.all([first, ...rest]);
+    const acquires = server.all('lock.acquire');
+    const retryAt = acquires.findIndex((r, i) => i > 0 && r.fields.name === 'jobs/first');
+    expect(retryAt).toBeGreaterThan(0);
+    for (const r of acquires.slice(0, retryAt)) {
+      expect(r.fields.seq as number).toBeLessThan(firstSeq + DEDUP_WINDOW_SEQS);
+    }
+    expect(acquires[retryAt]?.fields.seq).toBe(firstSeq);
+    expect(acquires).toHaveLength(DEDUP_WINDOW_SEQS + 22);
   });
 });

@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { SERVER_BIN } from '../../cluster/harness.js';
+import { trackChild } from './child-registry.js';
 
 /** How much of a node's output is kept in memory (the full log goes to a file). */
 const OUTPUT_TAIL_CHARS = 20_000;
@@ -25,6 +26,8 @@ export interface NodeProcessSpec {
 export class NodeProcess {
   proc: ChildProcess | null = null;
   output = '';
+  /** Flags added at the next starts (a re-added member starts as a joiner of an existing cluster). */
+  extraArgs: string[] = [];
 
   constructor(readonly spec: NodeProcessSpec) {}
 
@@ -51,7 +54,7 @@ export class NodeProcess {
   start(): void {
     if (this.proc !== null) throw new Error(`${this.name} is already running`);
     const [command, ...prefixArgs] = [...this.spec.commandPrefix, process.execPath];
-    const proc = spawn(command!, [...prefixArgs, SERVER_BIN, ...this.spec.args], {
+    const proc = spawn(command!, [...prefixArgs, SERVER_BIN, ...this.spec.args, ...this.extraArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...this.spec.env },
     });
@@ -68,6 +71,7 @@ export class NodeProcess {
       keep(Buffer.from(`${this.name}: cannot start: ${err.message}\n`));
       if (this.proc === proc) this.proc = null;
     });
+    trackChild(proc);
     this.proc = proc;
   }
 

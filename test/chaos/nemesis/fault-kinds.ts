@@ -2,9 +2,6 @@
  * The faults the nemesis injects, each as inject → (hold for the planned time) → heal. Targets
  * that depend on the cluster (the leader) are resolved when the fault starts; random choices come
  * from the fault's own seeded generator, so a seed replays the same plan.
- *
- * Not here, on purpose (see ../README.md): membership change — the server has no API to add or
- * remove a member yet.
  */
 import type { SimRng } from '../../sim/rng.js';
 import type { ChaosCluster } from '../cluster/chaos-cluster.js';
@@ -25,6 +22,7 @@ export const FAULT_KINDS = [
   'partition-client',
   'transfer-leader',
   'slow-disk',
+  'remove-add-member',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -41,6 +39,15 @@ export interface FaultContext {
   readonly fencedHolder: () => Promise<number | null>;
   /** Cuts a worker off from every node (its traffic goes through its own proxies), or heals it. */
   readonly setClientBlocked: (workerId: number, blocked: boolean) => void;
+  /** Membership changes through the admin API (retried until done or a deadline; throws then). */
+  readonly members: MemberOps;
+}
+
+export interface MemberOps {
+  /** Removes `name` from the configuration; resolves once the removal committed. */
+  readonly remove: (name: string) => Promise<void>;
+  /** Adds `name` as a learner, waits for it to catch up, promotes it to voter. */
+  readonly add: (name: string) => Promise<void>;
 }
 
 /** Kinds this cluster cannot inject, with the reason: the nemesis leaves them out of its plan. */
@@ -172,6 +179,25 @@ export async function injectFault(kind: FaultKind, ctx: FaultContext, rng: SimRn
         heal: async () => cluster.setDiskDelay(target, 0),
       };
     }
+    case 'remove-add-member': {
+      // an operator replacing a member (README "Adding, replacing and removing a member"):
+      // remove it (the leader itself now and then: it hands over first), stop it, delete its
+      // data; at the heal start it empty as a joiner and add it back — learner, catch up, voter
+      const leader = await ctx.leader();
+      const target = leader !== null && rng.chance(0.3) ? leader : rng.pick(names.filter((n) => n !== leader));
+      cluster.expectExit(target);
+      await ctx.members.remove(target);
+      await cluster.kill(target, 'SIGKILL');
+      cluster.wipe(target);
+      return {
+        detail: `remove ${target}${target === leader ? ' (leader)' : ''}, delete its data, add it back empty`,
+        targets: [target],
+        heal: async () => {
+          cluster.restart(target);
+          await ctx.members.add(target);
+        },
+      };
+    }
     case 'transfer-leader': {
       // no API triggers a transfer: a graceful SIGTERM hands leadership off first (DESIGN §7)
       const leader = (await ctx.leader()) ?? rng.pick(names);
@@ -200,6 +226,8 @@ export function faultDurationMs(kind: FaultKind, rng: SimRng, ttlMs: number): nu
       return rng.nextInt(500, 2_001);
     case 'transfer-leader':
       return rng.nextInt(0, 1_001);
+    case 'remove-add-member':
+      return rng.nextInt(500, 4_001);
     case 'pause-node':
     case 'pause-leader':
       return rng.nextInt(1_500, ttlMs + 3_001);

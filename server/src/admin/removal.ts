@@ -30,6 +30,11 @@ import type { ConfState, NodeId } from '../raft/types.js';
 export const EXIT_REMOVED = 5;
 /** Between noticing the removal and exiting: /readyz and /v1/status say why, and the log is flushed. */
 export const REMOVED_EXIT_GRACE_MS = 3_000;
+/**
+ * Leaderless for this many election timeouts before asking the others, and then at most once per
+ * as many: an ordinary election ends well within it, and a removed node has no hurry.
+ */
+export const REMOVAL_PROBE_ELECTION_TIMEOUTS = 2;
 
 export type StatusAnswer = { readonly ok: true; readonly status: NodeStatusView } | { readonly ok: false };
 

@@ -48,10 +48,7 @@ export class Readiness {
     const self = coordinator.node.id;
     if (!st.confState.voters.includes(self) && !st.confState.learners.includes(self)) {
       // a joiner (--initial-cluster-state existing) before the leader added it and sent it the log
-      return {
-        ready: false,
-        detail: 'not a member of the current configuration (yet: a joiner waits for members add)',
-      };
+      return { ready: false, detail: 'not a member of the current configuration' };
     }
     if (coordinator.leaderId === 0) return { ready: false, detail: 'no leader known' };
     const caughtUp = await this.caughtUp();

@@ -13,7 +13,7 @@ import { AdminApi } from '../admin/admin-api.js';
 import { handOffLeadership } from '../admin/handoff.js';
 import { encodeMemberContext } from '../admin/member-context.js';
 import { MemberRegistry } from '../admin/member-registry.js';
-import { type Removal, RemovalWatcher } from '../admin/removal.js';
+import { REMOVAL_PROBE_ELECTION_TIMEOUTS, type Removal, RemovalWatcher } from '../admin/removal.js';
 import { ClientApi } from '../api/client-api.js';
 import { MEMBER_STATUS_TIMEOUT_MS, nodeRoutes, peerListenerRoutes } from '../http/node-routes.js';
 import { fetchPeerStatus } from '../http/peer-status-fetch.js';
@@ -153,8 +153,8 @@ export async function startServer(
     fetchStatus: (m) => fetchPeerStatus(m.peerUrl, peerTls(), MEMBER_STATUS_TIMEOUT_MS),
     monotonicMs: () => clock.monotonicMs(),
     logger: logger.child({ component: 'admin' }),
-    leaderlessMs: 2 * timing.tickMs * timing.electionTimeoutTicks,
-    probeEveryMs: 2 * timing.tickMs * timing.electionTimeoutTicks,
+    leaderlessMs: REMOVAL_PROBE_ELECTION_TIMEOUTS * timing.tickMs * timing.electionTimeoutTicks,
+    probeEveryMs: REMOVAL_PROBE_ELECTION_TIMEOUTS * timing.tickMs * timing.electionTimeoutTicks,
   });
   const removed = new Promise<Removal>((resolve) => removal.onRemoved(resolve));
   const httpLogger = logger.child({ component: 'http' });

@@ -240,9 +240,15 @@ describe('TLS operations', { timeout: TEST_TIMEOUT_MS }, () => {
     open.close();
 
     writeFileSync(f.clientCert, 'not a certificate\n');
+    writeFileSync(f.peerKey, 'not a key\n');
+    const peerFailures = count(n1, 'peer TLS NOT reloaded');
     await sighup(n1, 'client TLS NOT reloaded');
+    await n1.waitForOutput(new RegExp(`(peer TLS NOT reloaded[\\s\\S]*){${peerFailures + 1}}`));
     expect(n1.output).toContain('tls-cert');
+    expect(n1.output).toContain('peer-tls-key');
     expect(await tryConnect(url, { ca: newCaPem })).toBe('open');
     expect(n1.running).toBe(true);
+    // the peer side kept its certificate too: n1 still reaches every member
+    await everyMemberVisibleFrom(n1, newCaPem);
   });
 });

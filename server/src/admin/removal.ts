@@ -119,7 +119,8 @@ export class RemovalWatcher {
 
   private async askPeers(appliedIndex: number): Promise<void> {
     const self = this.opts.self;
-    const answers = await Promise.all(this.opts.peers().map(async (p) => [p, await this.opts.fetchStatus(p)] as const));
+    const ask = (p: Member): Promise<StatusAnswer> => this.opts.fetchStatus(p).catch(() => ({ ok: false }) as const);
+    const answers = await Promise.all(this.opts.peers().map(async (p) => [p, await ask(p)] as const));
     if (this.removal !== null) return;
     for (const [peer, answer] of answers) {
       if (!answer.ok) continue;

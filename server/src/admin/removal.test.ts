@@ -43,6 +43,7 @@ function statusOf(name: string, appliedIndex: number, members: readonly string[]
     appliedIndex,
     lastIndex: appliedIndex,
     members: members.map((m) => ({ name: m, clientUrl: '', role: 'voter' })),
+    clusterId: 'prod',
   };
   return { ok: true, status };
 }
@@ -54,6 +55,7 @@ function setup(answers: Record<string, StatusAnswer>) {
   const watcher = new RemovalWatcher({
     node,
     self: N1,
+    clusterId: 'prod',
     peers: () => [N2, N3],
     fetchStatus: async (p) => {
       asked.push(p.name);
@@ -132,6 +134,20 @@ describe('a node notices its own removal', () => {
     expect(asked.length).toBeGreaterThan(2);
     expect(watcher.removed).toBeNull();
     expect(node.stopped).toBe(false);
+  });
+
+  it('believes no node of another cluster, and none answering under another name', async () => {
+    const foreign = statusOf('n2', 99, ['n2', 'n3']);
+    const renamed = statusOf('n9', 99, ['n9', 'n3']);
+    const { node, watcher, asked, step } = setup({
+      n2: foreign.ok ? { ok: true, status: { ...foreign.status, clusterId: 'staging' } } : foreign,
+      n3: renamed,
+    });
+    await step(10);
+    node.leaderId = 0;
+    for (let i = 0; i < 4; i++) await step(PROBE_EVERY_MS);
+    expect(asked.length).toBeGreaterThan(2);
+    expect(watcher.removed).toBeNull();
   });
 
   it('does not ask while a leader is known, and asks at most once per interval', async () => {

@@ -19,7 +19,8 @@
  *   holds it) comes from entries at or below its applied index, every member applies the same
  *   entries in the same order, so a later entry — committed, since that member applied it —
  *   removed this node. A lagging or partitioned member cannot prove it (its applied index is
- *   lower, or it still lists this node), so a partition never makes a healthy member exit.
+ *   lower, or it still lists this node), so a partition never makes a healthy member exit; nor
+ *   can a node of another cluster (`clusterId`) or one answering under another name.
  */
 import type { NodeStatusView } from '../http/node-status.js';
 import type { Logger } from '../node/logger.js';
@@ -50,6 +51,8 @@ export interface WatchedNode {
 export interface RemovalWatcherOptions {
   readonly node: WatchedNode;
   readonly self: Member;
+  /** Only a member of this cluster, answering under the name this node knows it by, is believed. */
+  readonly clusterId: string;
   /** The other members this node knows of (flags and replicated directory). */
   readonly peers: () => readonly Member[];
   readonly fetchStatus: (peer: Member) => Promise<StatusAnswer>;
@@ -125,6 +128,8 @@ export class RemovalWatcher {
     for (const [peer, answer] of answers) {
       if (!answer.ok) continue;
       const st = answer.status;
+      // a peer URL may now lead to a node of another cluster: only this cluster's members count
+      if (st.clusterId !== this.opts.clusterId || st.name !== peer.name) continue;
       if (!Array.isArray(st.members) || typeof st.appliedIndex !== 'number') continue;
       const listed = st.members.some((m) => m.name === self.name || m.name === `node-${self.id}`);
       if (!listed && st.appliedIndex >= appliedIndex && st.members.length > 0) {

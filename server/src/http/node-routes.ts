@@ -47,6 +47,8 @@ export interface NodeRoutesOptions {
   readonly removed?: () => string | null;
   /** The certificate this node presents to peers (mutual TLS), for the member probes. */
   readonly peerTls?: () => TlsMaterial | null;
+  /** Shown in /v1/status. */
+  readonly clusterId?: string;
 }
 
 export function nodeRoutes(opts: NodeRoutesOptions): Map<string, HttpRoute> {
@@ -60,7 +62,7 @@ export function nodeRoutes(opts: NodeRoutesOptions): Map<string, HttpRoute> {
     catchUpTimeoutMs: opts.readyCatchUpMs,
     ...(opts.removed === undefined ? {} : { removed: opts.removed }),
   });
-  const status = () => nodeStatus(coordinator, members(), self, opts.removed?.() ?? null);
+  const status = () => nodeStatus(coordinator, members(), self, opts.removed?.() ?? null, opts.clusterId ?? null);
   const prober = new MemberProber({
     members,
     self,

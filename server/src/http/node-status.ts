@@ -14,6 +14,8 @@ export interface NodeStatusView {
   readonly members: readonly { readonly name: string; readonly clientUrl: string; readonly role: string }[];
   /** Why this node is no longer a member (admin/removal.ts); absent while it is one. */
   readonly removed?: string;
+  /** `--cluster-id`: a member only believes what members of its own cluster say (admin/removal.ts). */
+  readonly clusterId?: string;
 }
 
 export function nodeStatus(
@@ -21,6 +23,7 @@ export function nodeStatus(
   members: readonly Member[],
   self: Member,
   removed: string | null = null,
+  clusterId: string | null = null,
 ): NodeStatusView {
   const st = coordinator.node.status();
   const leader = members.find((m) => m.id === st.softState.lead);
@@ -39,5 +42,6 @@ export function nodeStatus(
       role: st.confState.learners.includes(m.id) ? 'learner' : 'voter',
     })),
     ...(removed === null ? {} : { removed }),
+    ...(clusterId === null ? {} : { clusterId }),
   };
 }

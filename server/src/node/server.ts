@@ -149,6 +149,7 @@ export async function startServer(
   const removal = new RemovalWatcher({
     node: coordinator.node,
     self,
+    clusterId: config.clusterId,
     peers: () => registry.known().filter((m) => m.id !== self.id && m.peerUrl !== ''),
     fetchStatus: (m) => fetchPeerStatus(m.peerUrl, peerTls(), MEMBER_STATUS_TIMEOUT_MS),
     monotonicMs: () => clock.monotonicMs(),
@@ -168,6 +169,7 @@ export async function startServer(
     readyCatchUpMs: config.tickMs * config.electionTimeoutTicks,
     removed: () => removal.removed?.reason ?? null,
     peerTls,
+    clusterId: config.clusterId,
   });
   const http = createClientListener(config.security.clientTls, logger);
   http.on('request', createHttpHandler(routes, httpLogger, security.authorizeHttp));

@@ -155,6 +155,11 @@ export class ChaosCluster {
     this.paused.delete(name);
   }
 
+  /** How `name`'s current process ended within `timeoutMs`, or null if it still runs (see expectExit). */
+  waitExit(name: string, timeoutMs: number): Promise<{ code: number | null; signal: string | null } | null> {
+    return this.node(name).waitExit(timeoutMs);
+  }
+
   /** The node may exit on its own from now on (a removed member stops itself): not a crash. */
   expectExit(name: string): void {
     if (this.node(name).running) this.stopping.add(name);

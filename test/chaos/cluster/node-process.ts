@@ -75,6 +75,23 @@ export class NodeProcess {
     this.proc = proc;
   }
 
+  /** The exit of the current process within `timeoutMs` (code, signal), or null if it still runs then. */
+  async waitExit(timeoutMs: number): Promise<{ code: number | null; signal: string | null } | null> {
+    const proc = this.proc;
+    if (proc === null) return null;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        proc.off('exit', onExit);
+        resolve(null);
+      }, timeoutMs);
+      const onExit = (code: number | null, signal: string | null): void => {
+        clearTimeout(timer);
+        resolve({ code, signal });
+      };
+      proc.once('exit', onExit);
+    });
+  }
+
   /** Sends `signal` and waits for the process to exit. */
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     const proc = this.proc;

@@ -7,6 +7,11 @@ import type { SimRng } from '../../sim/rng.js';
 import type { ChaosCluster } from '../cluster/chaos-cluster.js';
 import type { WorkerPool } from '../workload/worker-pool.js';
 
+/** What a removed member exits with once it noticed (server/src/admin/removal.ts). */
+const EXIT_REMOVED = 5;
+/** Its grace (3 s) plus the time to notice, on a busy machine. */
+const REMOVED_EXIT_WAIT_MS = 15_000;
+
 export const FAULT_KINDS = [
   'partition-halves',
   'partition-bridge',
@@ -63,6 +68,8 @@ export interface ActiveFault {
   /** Nodes or workers it acts on (timeline rows). */
   readonly targets: readonly string[];
   readonly heal: () => Promise<void>;
+  /** Something the fault saw go wrong on the way (a check of its own); the checks report it. */
+  readonly error?: string;
 }
 
 export async function injectFault(kind: FaultKind, ctx: FaultContext, rng: SimRng): Promise<ActiveFault> {
@@ -187,15 +194,26 @@ export async function injectFault(kind: FaultKind, ctx: FaultContext, rng: SimRn
       const target = leader !== null && rng.chance(0.3) ? leader : rng.pick(names.filter((n) => n !== leader));
       cluster.expectExit(target);
       await ctx.members.remove(target);
+      // half the time let it find out: a removed member stops itself and exits EXIT_REMOVED
+      const waitsForExit = rng.chance(0.5);
+      let error: string | undefined;
+      if (waitsForExit) {
+        const exit = await cluster.waitExit(target, REMOVED_EXIT_WAIT_MS);
+        if (exit?.code !== EXIT_REMOVED) {
+          // reported, and the fault goes on (stop it, put it back) so the run stays whole
+          error = `removed member ${target} ${exit === null ? `still ran ${REMOVED_EXIT_WAIT_MS} ms later` : `exited with code ${exit.code} signal ${exit.signal}`}, not with ${EXIT_REMOVED}`;
+        }
+      }
       await cluster.kill(target, 'SIGKILL');
       cluster.wipe(target);
       return {
-        detail: `remove ${target}${target === leader ? ' (leader)' : ''}, delete its data, add it back empty`,
+        detail: `remove ${target}${target === leader ? ' (leader)' : ''}${waitsForExit ? ', it exits by itself' : ', SIGKILL it'}, delete its data, add it back empty`,
         targets: [target],
         heal: async () => {
           cluster.restart(target);
           await ctx.members.add(target);
         },
+        ...(error === undefined ? {} : { error }),
       };
     }
     case 'transfer-leader': {

@@ -206,6 +206,7 @@ export class Nemesis {
       rec.detail =
         kinds.length > 1 ? `${active.detail} (together with ${kinds.filter((k) => k !== kind)})` : active.detail;
       rec.targets = active.targets;
+      if (active.error !== undefined) rec.error = active.error;
       started.push({ rec, heal: active.heal });
     }
     await sleep(holdMs);

@@ -14,6 +14,8 @@ export default defineConfig(
       'bench/api': 'bench/api.ts',
       'bench/compare/cli': 'bench/compare/cli.ts',
       'bench/core': 'bench/core.ts',
+      'bench/load': 'bench/load/cli.ts',
+      'bench/load-holder': 'bench/load/holder.ts',
       'bench/wal': 'bench/wal.ts',
       'storage/kill9-child': 'storage/kill9-child.ts',
     },

@@ -5,6 +5,7 @@ export * from './common.js';
 export * from './election.js';
 export * from './errors.js';
 export * from './events.js';
+export * from './fast-path.js';
 export * from './frames.js';
 export * from './hello.js';
 export * from './limits.js';

@@ -8,6 +8,7 @@
  */
 import type { z } from 'zod';
 import type { ErrorCode } from './errors.js';
+import { fastClientRequest, fastResult, fastServerFrame } from './fast-path.js';
 import { type ErrorBody, errorBody, type ServerFrame, ServerFrameSchema } from './frames.js';
 import { checkJsonShape, type JsonGuardFailure, joinPath } from './json-guard.js';
 import { LIMITS } from './limits.js';
@@ -55,6 +56,9 @@ export function parseClientFrame(text: string): ClientFrameParse {
   if (!parsed.ok) return fail(null, 'INVALID_ARGUMENT', 'malformed JSON');
   const frame = parsed.value;
   if (!isPlainObject(frame)) return fail(null, 'INVALID_ARGUMENT', 'frame must be a JSON object');
+  // the hot request types, checked by hand; anything they are unsure of goes on below
+  const fast = fastClientRequest(frame);
+  if (fast !== null) return { ok: true, request: fast };
 
   const id = readableRequestId(frame.id);
   const shapeFailure = checkJsonShape(frame);
@@ -106,6 +110,8 @@ export function parseServerFrame(text: string): ServerFrameParse {
   if (!parsed.ok) return fail(null, 'malformed JSON');
   const frame = parsed.value;
   if (!isPlainObject(frame)) return fail(null, 'frame must be a JSON object');
+  const fast = fastServerFrame(frame);
+  if (fast !== null) return { ok: true, frame: fast };
   const id = frame.type === 'response' ? readableRequestId(frame.id) : null;
   const shapeFailure = checkJsonShape(frame);
   if (shapeFailure !== null) return fail(id, ...describeShapeFailure(shapeFailure));
@@ -122,6 +128,8 @@ export function parseServerFrame(text: string): ServerFrameParse {
  * (INTERNAL); the field is named from the frame (`result.token`).
  */
 export function parseResult<T extends RequestType>(type: T, result: unknown): ResultParse<T> {
+  const fast = fastResult(type, result);
+  if (fast !== null) return { ok: true, result: fast };
   const schema: z.ZodType = RESULT_SCHEMAS[type];
   const parsed = schema.safeParse(result);
   // The cast only restates the table: RESULT_SCHEMAS[type] parses to ClientResultOf<type>.

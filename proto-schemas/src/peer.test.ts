@@ -11,6 +11,7 @@ import {
   MAX_PEER_CTX_BYTES,
   PEER_FRAME_VERSION,
   PEER_MESSAGE_TYPES,
+  PeerBatchSchema,
   PeerFrameError,
   type PeerFrameErrorCode,
   type PeerMessage,
@@ -170,7 +171,9 @@ describe('peer batch codec', () => {
           try {
             const decoded = decodePeerBatch(bytes);
             // whatever survives the corruption is a valid batch: it encodes back to the same bytes
+            // and satisfies the schema (the decoder checks by hand what the schema says)
             expect(encodePeerBatch(decoded)).toEqual(bytes);
+            expect(PeerBatchSchema.safeParse(decoded).success).toBe(true);
           } catch (error) {
             expect(error).toBeInstanceOf(PeerFrameError);
           }

@@ -7,6 +7,7 @@
 import {
   type ClientEvent,
   type ClientResponse,
+  fastClientRequest,
   LIMITS,
   PROTOCOL_VERSION,
   parseClientFrame,
@@ -26,6 +27,21 @@ export const PRIORITY_RESERVED_SLOTS = 16;
 export const UNAVAILABLE_BEFORE_ROTATE = 3;
 /** Leader hints from hellos followed in one reconnect before settling for the node at hand. */
 export const MAX_HINT_HOPS = 2;
+/**
+ * An endpoint that refused a connection, or whose connection just dropped, is "suspect" this
+ * long: it is tried last, and a hint naming it is not followed. After a leader dies, its
+ * followers keep naming it until their election timeout: following them back to the dead node,
+ * with a growing backoff each time, kept clients away for seconds after a new leader was up.
+ */
+export const SUSPECT_MS = 1_000;
+/**
+ * While the node at hand cannot name a live leader (NOT_LEADER pointing at a suspect endpoint,
+ * or UNAVAILABLE), retries are spaced at most this much: an election is probably under way, and
+ * the new leader should be found within this of its first heartbeat.
+ */
+export const ELECTION_RETRY_MAX_MS = 50;
+/** Retries of one call spaced by ELECTION_RETRY_MAX_MS at most, before the usual backoff resumes (~1 s). */
+export const ELECTION_RETRIES = 20;
 
 /** Hello errors that no other node would answer differently: connect() gives up on them. */
 const FATAL_HELLO_CODES: ReadonlySet<string> = new Set([
@@ -62,6 +78,10 @@ export class Channel {
   private failures = 0;
   private cursor = 0;
   private preferredUrl: string | null = null;
+  /** Endpoint URL → monotonic time until which it is suspect (SUSPECT_MS). */
+  private readonly suspects = new Map<string, number>();
+  /** Connections this side left after a streak of UNAVAILABLE answers (their node is alive). */
+  private readonly movedAway = new WeakSet<Connection>();
   private closed = false;
   private lastError: BatonError | null = null;
   private sleepTimer: ReturnType<typeof setTimeout> | null = null;
@@ -145,11 +165,14 @@ export class Channel {
       return call;
     }
     // the cheap checks before sending: the server's own parser, on the frame as it will be sent
-    const probe = frameFor(spec.type, spec.build(), 'probe', spec.seq === 'none' ? null : 1);
-    const parsed = parseClientFrame(probe);
-    if (!parsed.ok) {
-      this.settle(any, BatonError.fromBody(parsed.error));
-      return call;
+    // (the hot requests pass its hand-written checks without a round trip through JSON)
+    const body = spec.build();
+    if (fastClientRequest(frameObject(spec.type, body, 'probe', spec.seq === 'none' ? null : 1)) === null) {
+      const parsed = parseClientFrame(frameFor(spec.type, body, 'probe', spec.seq === 'none' ? null : 1));
+      if (!parsed.ok) {
+        this.settle(any, BatonError.fromBody(parsed.error));
+        return call;
+      }
     }
     if (spec.pinned !== undefined && (spec.pinned !== this.conn || !spec.pinned.isOpen)) {
       this.settle(any, new BatonError('UNAVAILABLE', 'the connection this request belongs to is gone'));
@@ -272,37 +295,45 @@ export class Channel {
         return;
       }
       if (error.code === 'NOT_LEADER') {
-        this.followLeader(attempt.conn, error.leaderHint);
-        this.enqueue(call);
+        const hint = normalizeHint(error.leaderHint);
+        if (hint === undefined || !this.isSuspect(hint)) {
+          this.followLeader(attempt.conn, error.leaderHint);
+          this.enqueue(call);
+          return;
+        }
+        // it names a leader that just went away: stay, and ask again until it knows the new one
+        this.retryLater(call, { capMs: ELECTION_RETRY_MAX_MS });
         return;
       }
       attempt.conn.unavailableStreak += 1;
       if (attempt.conn.unavailableStreak >= UNAVAILABLE_BEFORE_ROTATE) {
         // this node has known no leader (or no lease) for a while: maybe it is the one cut off
+        // (not a suspect: it may well be the next leader)
         this.failures += 1;
+        this.movedAway.add(attempt.conn);
         attempt.conn.shutdown(
           new BatonError('UNAVAILABLE', `${attempt.conn.url}: unavailable ${UNAVAILABLE_BEFORE_ROTATE} times in a row`),
         );
       }
-      this.retryLater(call);
+      this.retryLater(call, { capMs: ELECTION_RETRY_MAX_MS });
       return;
     }
     if (error.code === 'RESOURCE_EXHAUSTED' && error.retryAfterMs !== undefined && spec.pinned === undefined) {
       // a server rate limit: the request was refused before it was handled, so sending it again
       // (same seq) once the hint has passed is safe; the call's deadline still bounds the wait
       this.lastError = error;
-      this.retryLater(call, error.retryAfterMs);
+      this.retryLater(call, { atLeastMs: error.retryAfterMs });
       return;
     }
     this.settle(call, error);
   }
 
-  private retryLater(call: AnyCall, atLeastMs = 0): void {
+  /** `capMs` shortens the early retries of a leader change; `atLeastMs` honours a server's retry hint. */
+  private retryLater(call: AnyCall, delay: { capMs?: number; atLeastMs?: number } = {}): void {
     call.state = 'delayed';
-    const delayMs = Math.max(
-      atLeastMs,
-      backoffDelayMs(this.options.reconnectBackoff, call.retries, this.options.random),
-    );
+    const stepMs = backoffDelayMs(this.options.reconnectBackoff, call.retries, this.options.random);
+    const cappedMs = call.retries < ELECTION_RETRIES ? Math.min(delay.capMs ?? stepMs, stepMs) : stepMs;
+    const delayMs = Math.max(delay.atLeastMs ?? 0, cappedMs);
     call.retries += 1;
     call.retryTimer = setTimeout(() => {
       call.retryTimer = null;
@@ -386,12 +417,12 @@ export class Channel {
     let hintHops = 0;
     while (!this.closed) {
       let url: string;
-      if (this.preferredUrl !== null) {
+      if (this.preferredUrl !== null && !this.isSuspect(this.preferredUrl)) {
         url = this.preferredUrl;
         this.preferredUrl = null;
       } else {
-        url = endpoints[this.cursor % endpoints.length]!;
-        this.cursor = (this.cursor + 1) % endpoints.length;
+        this.preferredUrl = null;
+        url = this.nextEndpoint();
       }
       if (this.failures >= endpoints.length) {
         await this.sleep(
@@ -409,6 +440,7 @@ export class Channel {
         const error = err instanceof BatonError ? err : new BatonError('UNAVAILABLE', String(err), { cause: err });
         this.lastError = error;
         this.failures += 1;
+        this.suspect(url);
         if (!this.everConnected && FATAL_HELLO_CODES.has(error.code)) this.rejectFirst(error);
         continue;
       }
@@ -417,7 +449,7 @@ export class Channel {
         return;
       }
       const hint = normalizeHint(conn.hello.leaderHint);
-      if (hint !== undefined && hint !== url && hintHops < MAX_HINT_HOPS) {
+      if (hint !== undefined && hint !== url && hintHops < MAX_HINT_HOPS && !this.isSuspect(hint)) {
         hintHops += 1;
         this.preferredUrl = hint;
         conn.shutdown(new BatonError('NOT_LEADER', `${url} is not the leader; following ${hint}`), true);
@@ -441,8 +473,36 @@ export class Channel {
   private onConnectionClosed(conn: Connection, reason: BatonError): void {
     if (this.conn !== conn) return;
     this.conn = null;
+    // closed by the far end or the network (not by a redirect or a stuck-node check): a node that
+    // just died keeps being named by its followers for a while
+    if (reason.code === 'UNAVAILABLE' && !this.movedAway.has(conn)) this.suspect(conn.url);
     this.lastError = reason;
     this.ensureLoop();
+  }
+
+  private suspect(url: string): void {
+    this.suspects.set(url, this.options.clock.now() + SUSPECT_MS);
+  }
+
+  private isSuspect(url: string): boolean {
+    const until = this.suspects.get(url);
+    if (until === undefined) return false;
+    if (until > this.options.clock.now()) return true;
+    this.suspects.delete(url);
+    return false;
+  }
+
+  /** The next endpoint in turn, passing over suspect ones unless every one is. */
+  private nextEndpoint(): string {
+    const endpoints = this.options.endpoints;
+    for (let i = 0; i < endpoints.length; i++) {
+      const url = endpoints[this.cursor % endpoints.length]!;
+      this.cursor = (this.cursor + 1) % endpoints.length;
+      if (!this.isSuspect(url)) return url;
+    }
+    const url = endpoints[this.cursor % endpoints.length]!;
+    this.cursor = (this.cursor + 1) % endpoints.length;
+    return url;
   }
 
   private dispatchEvent(event: ClientEvent, from: Connection): void {
@@ -464,8 +524,14 @@ export class Channel {
   }
 }
 
+function frameObject(type: RequestType, body: object, id: string, seq: number | null): Record<string, unknown> {
+  const frame: Record<string, unknown> = { ...body, v: PROTOCOL_VERSION, id, type };
+  if (seq !== null) frame.seq = seq;
+  return frame;
+}
+
 function frameFor(type: RequestType, body: object, id: string, seq: number | null): string {
-  return JSON.stringify({ ...body, v: PROTOCOL_VERSION, id, type, ...(seq === null ? {} : { seq }) });
+  return JSON.stringify(frameObject(type, body, id, seq));
 }
 
 function clearTimer(timer: ReturnType<typeof setTimeout> | null): void {

@@ -124,6 +124,27 @@ describe('failover', () => {
     expect((await b!.takeType('session.keepalive')).fields.sessionId).toBe(session.id);
   });
 
+  it('does not follow hints to an endpoint that just went away: it waits on the node at hand for the new leader', async () => {
+    const [gone, follower, next] = await start(3);
+    // the old leader died; its follower keeps naming it until the election is over
+    await gone!.stop();
+    follower!.leaderHint = gone!.clientUrl;
+    next!.leaderHint = next!.clientUrl;
+    let refusals = 0;
+    follower!.script = (r) => {
+      if (r.type !== 'session.open') return undefined;
+      refusals += 1;
+      return { error: 'NOT_LEADER', leaderHint: refusals < 4 ? gone!.clientUrl : next!.clientUrl };
+    };
+    const c = await client([gone!, follower!, next!]);
+    const session = await c.session();
+    expect(session.id).toBe('1');
+    expect(refusals).toBe(4);
+    // one connection to the follower all along: no round trips to the dead node and back
+    expect(follower!.all('hello')).toHaveLength(1);
+    expect(c.connectedEndpoint).toBe(next!.clientUrl);
+  });
+
   it('retries UNAVAILABLE answers with backoff on the same node, then moves on after a streak', async () => {
     const [a, b] = await start(2);
     let refusals = 0;

@@ -1,12 +1,13 @@
 /** Leadership of an election: its term (the fencing token), value, and a signal that fires on loss. */
 import './dispose.js';
+import type { LazySignal } from './lazy-signal.js';
 
 export interface LeadershipInit {
   readonly name: string;
   readonly term: number;
   readonly value: string;
   readonly sessionId: string;
-  readonly signal: AbortSignal;
+  readonly signal: LazySignal;
   readonly proclaim: (value: string) => Promise<void>;
   readonly resign: () => Promise<void>;
 }
@@ -16,8 +17,7 @@ export class Leadership implements AsyncDisposable {
   /** The leadership term: the fencing token of this leader's hold, strictly increasing per name. */
   readonly term: number;
   readonly sessionId: string;
-  /** Aborted the moment leadership must be treated as lost, or on resign. Reason: a BatonError. */
-  readonly signal: AbortSignal;
+  private readonly lazySignal: LazySignal;
   private currentValue: string;
   private readonly proclaimValue: (value: string) => Promise<void>;
   private readonly resignLeadership: () => Promise<void>;
@@ -27,7 +27,7 @@ export class Leadership implements AsyncDisposable {
     this.name = init.name;
     this.term = init.term;
     this.sessionId = init.sessionId;
-    this.signal = init.signal;
+    this.lazySignal = init.signal;
     this.currentValue = init.value;
     this.proclaimValue = init.proclaim;
     this.resignLeadership = init.resign;
@@ -38,8 +38,13 @@ export class Leadership implements AsyncDisposable {
     return this.currentValue;
   }
 
+  /** Aborted the moment leadership must be treated as lost, or on resign. Reason: a BatonError. */
+  get signal(): AbortSignal {
+    return this.lazySignal.signal;
+  }
+
   get isLeader(): boolean {
-    return !this.signal.aborted;
+    return !this.lazySignal.aborted;
   }
 
   /** Changes the value without giving up leadership; NOT_HOLDER if leadership was lost. */

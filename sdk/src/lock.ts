@@ -1,5 +1,6 @@
 /** A held lock (or one slot of a semaphore): its fencing token and a signal that fires when it is lost. */
 import './dispose.js';
+import type { LazySignal } from './lazy-signal.js';
 
 export interface LockInit {
   readonly name: string;
@@ -7,7 +8,7 @@ export interface LockInit {
   readonly generation: number;
   readonly limit: number;
   readonly sessionId: string;
-  readonly signal: AbortSignal;
+  readonly signal: LazySignal;
   readonly release: () => Promise<void>;
 }
 
@@ -24,12 +25,7 @@ export class Lock implements AsyncDisposable {
   /** Holders allowed at once: 1 for a lock, more for a semaphore. */
   readonly limit: number;
   readonly sessionId: string;
-  /**
-   * Aborted the moment the lock must be treated as lost (the session is lost or closed, the server
-   * says it ended) or is released. `signal.reason` is a BatonError: SESSION_EXPIRED, NOT_HOLDER
-   * (revoked) or CLOSED (released, or the session was closed).
-   */
-  readonly signal: AbortSignal;
+  private readonly lazySignal: LazySignal;
   private readonly releaseHold: () => Promise<void>;
 
   /** Locks come from session.acquire / tryAcquire; this constructor is not for applications. */
@@ -39,13 +35,22 @@ export class Lock implements AsyncDisposable {
     this.generation = init.generation;
     this.limit = init.limit;
     this.sessionId = init.sessionId;
-    this.signal = init.signal;
+    this.lazySignal = init.signal;
     this.releaseHold = init.release;
+  }
+
+  /**
+   * Aborted the moment the lock must be treated as lost (the session is lost or closed, the server
+   * says it ended) or is released. `signal.reason` is a BatonError: SESSION_EXPIRED, NOT_HOLDER
+   * (revoked) or CLOSED (released, or the session was closed).
+   */
+  get signal(): AbortSignal {
+    return this.lazySignal.signal;
   }
 
   /** True until the lock is released or lost. */
   get held(): boolean {
-    return !this.signal.aborted;
+    return !this.lazySignal.aborted;
   }
 
   /**

@@ -19,6 +19,7 @@ import type { Channel } from './channel.js';
 import type { MonotonicClock } from './clock.js';
 import './dispose.js';
 import { abortReasonToError, BatonError, isBatonError } from './errors.js';
+import { LazySignal } from './lazy-signal.js';
 import { Leadership } from './leadership.js';
 import { Lock } from './lock.js';
 import { checkWaitTimeout, type ResolvedSessionOptions } from './options.js';
@@ -56,7 +57,7 @@ export interface SessionDeps extends BlockingWaitDeps {
 interface Hold<H> {
   readonly handle: H;
   readonly token: number;
-  readonly controller: AbortController;
+  readonly controller: LazySignal;
 }
 
 /** Keepalive retry after an error that was not an expiry (the Channel already retried inside). */
@@ -406,7 +407,7 @@ export class Session implements AsyncDisposable {
           const hold = holds.get(event.name);
           if (hold !== undefined && hold.token === event.token) {
             holds.delete(event.name);
-            hold.controller.abort(reason);
+            hold.controller.abort(() => reason);
           }
         }
         return;
@@ -433,7 +434,7 @@ export class Session implements AsyncDisposable {
     // every signal in the same tick: a holder must not see its session gone but its lock alive
     this.controller.abort(reason);
     for (const holds of [this.locks, this.leaderships] as Map<string, Hold<unknown>>[]) {
-      for (const hold of holds.values()) hold.controller.abort(reason);
+      for (const hold of holds.values()) hold.controller.abort(() => reason);
       holds.clear();
     }
     for (const wait of [...this.waits]) wait.abandon(reason);
@@ -482,7 +483,7 @@ export class Session implements AsyncDisposable {
   private adoptLock(name: string, token: number, generation: number, limit: number): Lock {
     // an answer that raced the loss: the session is gone, and with it the hold
     this.assertStillOpen();
-    const controller = new AbortController();
+    const controller = new LazySignal();
     let releasing: Promise<void> | null = null;
     const lock = new Lock({
       name,
@@ -490,7 +491,7 @@ export class Session implements AsyncDisposable {
       generation,
       limit,
       sessionId: this.id,
-      signal: controller.signal,
+      signal: controller,
       release: () => {
         releasing ??= this.releaseLock(name, token, controller);
         return releasing;
@@ -500,11 +501,11 @@ export class Session implements AsyncDisposable {
     return lock;
   }
 
-  private async releaseLock(name: string, token: number, controller: AbortController): Promise<void> {
+  private async releaseLock(name: string, token: number, controller: LazySignal): Promise<void> {
     const hold = this.locks.get(name);
     if (hold === undefined || hold.token !== token || this.stateNow !== 'open') return;
     this.locks.delete(name);
-    controller.abort(new BatonError('CLOSED', `${name}: released`));
+    controller.abort(() => new BatonError('CLOSED', `${name}: released`));
     await this.sendRelease(name, token);
   }
 
@@ -536,14 +537,14 @@ export class Session implements AsyncDisposable {
 
   private adoptLeadership(name: string, term: number, value: string): Leadership {
     this.assertStillOpen();
-    const controller = new AbortController();
+    const controller = new LazySignal();
     let resigning: Promise<void> | null = null;
     const leadership = new Leadership({
       name,
       term,
       value,
       sessionId: this.id,
-      signal: controller.signal,
+      signal: controller,
       proclaim: (next) => this.proclaim(name, term, next),
       resign: () => {
         resigning ??= this.resignLeadership(name, term, controller);
@@ -569,17 +570,17 @@ export class Session implements AsyncDisposable {
     } catch (err) {
       if (isBatonError(err, 'NOT_HOLDER') && this.leaderships.get(name) === hold) {
         this.leaderships.delete(name);
-        hold.controller.abort(err);
+        hold.controller.abort(() => err);
       }
       throw err;
     }
   }
 
-  private async resignLeadership(name: string, term: number, controller: AbortController): Promise<void> {
+  private async resignLeadership(name: string, term: number, controller: LazySignal): Promise<void> {
     const hold = this.leaderships.get(name);
     if (hold === undefined || hold.token !== term || this.stateNow !== 'open') return;
     this.leaderships.delete(name);
-    controller.abort(new BatonError('CLOSED', `${name}: resigned`));
+    controller.abort(() => new BatonError('CLOSED', `${name}: resigned`));
     await this.sendResign(name, term);
   }
 }

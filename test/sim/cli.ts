@@ -1,6 +1,6 @@
 /**
  * npm run sim -- --seeds 1000 [--start 0] [--steps N] [--nodes 3|5] [--mode safety|liveness|both]
- *              [--duration ms] [--seed S --trace]
+ *              [--duration ms] [--async-persist] [--seed S --trace]
  * Runs many seeds and prints a summary; a failing seed prints the one command that replays it
  * and the last steps of its trace.
  */
@@ -26,6 +26,7 @@ const { values } = parseArgs({
     duration: { type: 'string', default: String(DEFAULT_DURATION_MS) },
     read: { type: 'string' },
     trace: { type: 'boolean', default: false },
+    'async-persist': { type: 'boolean', default: false },
   },
 });
 
@@ -78,6 +79,7 @@ for (let seed = start; seed < start + count; seed++) {
       durationMs,
       maxSteps,
       readOnlyOption: read,
+      ...(values['async-persist'] ? { asyncPersist: true } : {}),
       traceLines: single ? 400 : 0,
     };
     const r = runSeed(o);

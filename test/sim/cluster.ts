@@ -46,6 +46,8 @@ export class SimNode {
   wasLeader = false;
   /** The configuration this node had applied when last seen (kept across a crash). */
   conf: { voters: readonly NodeId[]; learners: readonly NodeId[] } = { voters: [], learners: [] };
+  /** Asynchronous persists: the Ready whose fsync is running (lost if the node crashes). */
+  outstanding: Outstanding | null = null;
 
   constructor(
     readonly id: NodeId,
@@ -71,8 +73,24 @@ export interface SimApp {
   restore(n: SimNode, data: string | undefined, index: number): void;
 }
 
+/** A Ready taken and being persisted, as baton-server's loop handles it (node/raft-node.ts). */
+interface Outstanding {
+  readonly raw: RawNode;
+  readonly rd: Ready;
+  readonly crashAfterFsync: boolean;
+  readonly silent: boolean;
+}
+
 export interface ClusterOptions {
   readonly nodes: number;
+  /**
+   * Persists take simulated time, as in baton-server (node/raft-node.ts): a Ready's messages
+   * leave and its durable committed entries apply at once, the fsync completes up to
+   * `maxFsyncMs` later, and meanwhile RawNode.takeEarly() sends and applies what need not wait.
+   * Commit-only hard states are not written (the driver skips them too). Its randomness comes
+   * from its own rng, so runs without it are unchanged.
+   */
+  readonly asyncPersist?: { readonly rng: SimRng; readonly maxFsyncMs: number };
   readonly readOnlyOption: ReadOnlyOption;
   /** Small messages split a lagging follower's catch-up into many appends (more interleavings). */
   readonly maxSizePerMsgBytes: number;
@@ -121,6 +139,8 @@ export class Cluster {
   events = 0;
   private readonly flights = new EventHeap<Flight>();
   private readonly timers = new EventHeap<() => void>();
+  /** asyncPersist: fsyncs completing (kept when the nemesis's timers are cleared: a disk finishes its work). */
+  private readonly fsyncs = new EventHeap<() => void>();
   /** While > now: leader churn — every new leader dies within its first Readys and crashed nodes come back quickly. */
   churnUntil = 0;
   private readonly reads = new Map<string, PendingRead>();
@@ -209,6 +229,7 @@ export class Cluster {
       this.opts.factory,
     );
     n.state = 'running';
+    n.outstanding = null;
     n.pausedUntil = 0;
     n.crashInNextReady = false;
     n.crashAfterReadies = -1;
@@ -223,6 +244,7 @@ export class Cluster {
     const n = this.nodes.get(id);
     if (!n?.running) return;
     n.raw = null;
+    n.outstanding = null;
     n.state = 'crashed';
     this.stats.crashes++;
     this.log(`n${id} CRASH (everything not persisted is lost)`);
@@ -241,6 +263,7 @@ export class Cluster {
     const n = this.nodes.get(id);
     if (!n || n.state === 'removed') return;
     n.raw = null;
+    n.outstanding = null;
     n.state = 'removed';
     this.log(`n${id} retired`);
   }
@@ -419,7 +442,7 @@ export class Cluster {
 
   /** Time of the next tick or message delivery. */
   nextEventTime(): number {
-    let t = Math.min(this.flights.peekTime(), this.timers.peekTime());
+    let t = Math.min(this.flights.peekTime(), this.timers.peekTime(), this.fsyncs.peekTime());
     for (const n of this.nodes.values()) {
       if (!n.running) continue;
       const due = Math.max(n.nextTickAt, n.pausedUntil);
@@ -443,6 +466,7 @@ export class Cluster {
   private stepOnce(): void {
     this.events++;
     while (this.timers.peekTime() <= this.now) this.timers.pop()?.value();
+    while (this.fsyncs.peekTime() <= this.now) this.fsyncs.pop()?.value();
     // ticks first (a node resuming from a pause catches up on its clock before reading messages)
     for (const n of this.nodes.values()) {
       if (!n.running || this.isPaused(n)) continue;
@@ -477,8 +501,12 @@ export class Cluster {
   // ------------------------------------------------------------------ Ready handling
 
   processReady(n: SimNode): void {
+    if (n.outstanding !== null) {
+      this.takeEarly(n, n.outstanding.raw);
+      return;
+    }
     let guard = 0;
-    while (n.raw?.hasReady()) {
+    while (n.outstanding === null && n.raw?.hasReady()) {
       if (++guard > 10_000) throw new Violation('liveness', `node ${n.id} produced Readys forever`);
       this.handleReady(n, n.raw, n.raw.ready());
     }
@@ -515,6 +543,55 @@ export class Cluster {
       return;
     }
 
+    const async = this.opts.asyncPersist;
+    if (async !== undefined) {
+      // as the node loop does: messages leave now, committed entries durable before this Ready
+      // apply now, and the fsync completes later
+      for (const m of rd.messages) this.send(n.id, m);
+      if (rd.snapshot === null) {
+        const firstNew = rd.entries[0]?.index ?? Number.POSITIVE_INFINITY;
+        for (const e of rd.committedEntries) if (e.index < firstNew) this.apply(n, e);
+      }
+      const needsFsync = rd.entries.length > 0 || rd.snapshot !== null || (rd.hardState !== null && rd.mustSync);
+      if (!needsFsync) {
+        this.finishReady(n, raw, rd, crashAfterFsync, silent, true);
+        return;
+      }
+      n.outstanding = { raw, rd, crashAfterFsync, silent };
+      const complete = (): void => {
+        if (n.outstanding?.raw !== raw || n.raw !== raw) return; // crashed meanwhile: nothing was durable
+        if (this.isPaused(n)) {
+          this.fsyncs.push(n.pausedUntil + async.rng.float(), complete);
+          return;
+        }
+        n.outstanding = null;
+        this.finishReady(n, raw, rd, crashAfterFsync, silent, true);
+        this.processReady(n);
+      };
+      this.fsyncs.push(this.now + async.rng.float() * async.maxFsyncMs, complete);
+      return;
+    }
+    this.finishReady(n, raw, rd, crashAfterFsync, silent, false);
+  }
+
+  /** RawNode.takeEarly() while a persist runs: send what may leave, apply what is durable. */
+  private takeEarly(n: SimNode, raw: RawNode): void {
+    if (n.raw !== raw) return;
+    const early = raw.takeEarly();
+    for (const m of early.messages) this.send(n.id, m);
+    for (const e of early.committedEntries) this.apply(n, e);
+  }
+
+  /** The rest of a Ready once its fsync returns: persist, send, apply, advance. */
+  private finishReady(
+    n: SimNode,
+    raw: RawNode,
+    rd: Ready,
+    crashAfterFsync: boolean,
+    silent: boolean,
+    messagesSent: boolean,
+  ): void {
+    const raft = raw.raft;
     // 1. persist
     if (rd.snapshot) {
       n.disk.applySnapshot(rd.snapshot);
@@ -533,15 +610,20 @@ export class Cluster {
     }
     if (rd.hardState) {
       const prevCommit = n.disk.initialState().hardState.commit;
-      this.checker.onPersistHardState(n.id, rd.hardState);
-      n.disk.setHardState(rd.hardState);
+      // the node loop does not write a hard state whose only change is the commit index
+      const written = !messagesSent || rd.mustSync || rd.entries.length > 0 || rd.snapshot !== null;
+      if (written) {
+        this.checker.onPersistHardState(n.id, rd.hardState);
+        n.disk.setHardState(rd.hardState);
+      }
       for (let i = Math.max(prevCommit + 1, n.disk.firstIndex()); i <= rd.hardState.commit; i++) {
         const e = n.disk.entries(i, i + 1, Number.POSITIVE_INFINITY)[0] as Entry;
         this.checker.onCommitted(n.id, i, e.term, entryKey(e), rd.hardState.term);
       }
     }
     if (crashAfterFsync) {
-      const all = [...rd.messages, ...rd.messagesAfterPersist.filter((m) => m.to !== n.id)];
+      const afterPersist = rd.messagesAfterPersist.filter((m) => m.to !== n.id);
+      const all = messagesSent ? afterPersist : [...rd.messages, ...afterPersist];
       const sent = silent ? 0 : this.rng.nextInt(0, all.length + 1);
       for (const m of all.slice(0, sent)) this.send(n.id, m);
       this.log(`n${n.id} crashes after its fsync (sent ${sent} of ${all.length})`);
@@ -549,10 +631,10 @@ export class Cluster {
       return;
     }
     // 2. send (messagesAfterPersist only now that the persist above is done)
-    for (const m of rd.messages) this.send(n.id, m);
+    if (!messagesSent) for (const m of rd.messages) this.send(n.id, m);
     for (const m of rd.messagesAfterPersist) if (m.to !== n.id) this.send(n.id, m);
-    // 3. apply
-    for (const e of rd.committedEntries) this.apply(n, e);
+    // 3. apply (asynchronously, what applied before the fsync is not applied twice)
+    for (const e of rd.committedEntries) if (!messagesSent || e.index > n.applied) this.apply(n, e);
     for (const rs of rd.readStates) this.serveRead(n, rs.ctx, rs.index);
     raw.advance();
 

@@ -18,7 +18,12 @@ export interface RunOptions {
   readonly readOnlyOption?: ReadOnlyOption;
   /** Trace lines to return on success too (a failure always returns its last steps). */
   readonly traceLines?: number;
+  /** Persists take simulated time and RawNode.takeEarly() runs meanwhile (ClusterOptions.asyncPersist). */
+  readonly asyncPersist?: boolean;
 }
+
+/** The longest simulated fsync of asyncPersist runs: several network delays, a fraction of a tick. */
+export const ASYNC_MAX_FSYNC_MS = 12;
 
 export interface RunResult {
   readonly seed: number;
@@ -36,7 +41,7 @@ export const DEFAULT_MAX_STEPS = 2_000_000;
 export function replayCommand(o: RunOptions): string {
   return `npm run sim -- --seed ${o.seed} --mode ${o.mode} --nodes ${o.nodes} --duration ${o.durationMs}${
     o.readOnlyOption ? ` --read ${o.readOnlyOption}` : ''
-  } --trace`;
+  }${o.asyncPersist ? ' --async-persist' : ''} --trace`;
 }
 
 /** Jepsen/VOPR partition shapes over the running members; returns the set of cut directed links. */
@@ -304,6 +309,8 @@ export function runSeed(o: RunOptions): RunResult {
     maxSizePerMsgBytes: rng.pick([1, 128, 512, 4096]),
     maxInflightMsgs: rng.pick([1, 4, 16]),
     factory: o.factory,
+    // its own rng (forked only when asked for), so the other runs draw exactly what they did
+    ...(o.asyncPersist ? { asyncPersist: { rng: rng.fork(), maxFsyncMs: ASYNC_MAX_FSYNC_MS } } : {}),
   });
   const nemesis = new Nemesis(c, rng.fork(), o.nodes);
   const clientRng = rng.fork();

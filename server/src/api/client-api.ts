@@ -306,7 +306,7 @@ export class ClientApi implements ConnectionHost {
 
   private startWait(conn: ClientConnection, requestId: string, sessionId: number, name: string, election: boolean) {
     this.gate.checkWaitQuota(conn);
-    const w = new PendingWait(requestId, sessionId, name, election);
+    const w = new PendingWait(requestId, sessionId, name, election, conn);
     conn.waits.set(requestId, w);
     this.waits.add(w);
     return w;
@@ -459,11 +459,11 @@ export class ClientApi implements ConnectionHost {
   private route(e: FsmEvent): void {
     switch (e.kind) {
       case 'granted': {
-        this.waits.settle(e.sessionId, e.name, e.election, {
-          kind: 'granted',
-          grant: { token: e.token, generation: e.generation },
-        });
-        this.owners.get(e.sessionId)?.push(
+        const owner = this.owners.get(e.sessionId);
+        const grant = { kind: 'granted', grant: { token: e.token, generation: e.generation } } as const;
+        // the waiting request's answer carries the same token: the event would only repeat it
+        if (this.waits.settle(e.sessionId, e.name, e.election, grant, owner) || owner === undefined) return;
+        owner.push(
           event('granted', {
             sessionId: String(e.sessionId),
             name: e.name,

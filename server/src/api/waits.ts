@@ -25,6 +25,8 @@ export class PendingWait {
     readonly sessionId: number,
     readonly name: string,
     readonly election: boolean,
+    /** The connection the waiting request came on: its answer goes there. */
+    readonly connection: object | null = null,
   ) {}
 
   get key(): string {
@@ -72,10 +74,16 @@ export class WaitRegistry {
     if (set.size === 0) this.waits.delete(w.key);
   }
 
-  settle(sessionId: number, name: string, election: boolean, outcome: WaitOutcome): void {
+  /** Settles the matching waits; true when one of them was waiting on `on` (its answer goes there now). */
+  settle(sessionId: number, name: string, election: boolean, outcome: WaitOutcome, on?: object): boolean {
     const set = this.waits.get(waitKey(sessionId, name, election));
-    if (set === undefined) return;
-    for (const w of set) w.settle(outcome);
+    if (set === undefined) return false;
+    let answered = false;
+    for (const w of set) {
+      if (w.settled === null && on !== undefined && w.connection === on) answered = true;
+      w.settle(outcome);
+    }
+    return answered;
   }
 
   /** A session ended: every wait of it ends. */

@@ -12,13 +12,19 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 const INITIAL_CAPACITY_BYTES = 256;
 
 export class ByteWriter {
-  private buf = new Uint8Array(INITIAL_CAPACITY_BYTES);
-  private view = new DataView(this.buf.buffer);
+  private buf: Uint8Array;
+  private view: DataView;
   private lengthBytes = 0;
 
-  private reserve(n: number): void {
+  /** A good guess of the final size saves the copies of growing (a snapshot knows roughly). */
+  constructor(capacityBytes = INITIAL_CAPACITY_BYTES) {
+    this.buf = new Uint8Array(Math.max(16, capacityBytes));
+    this.view = new DataView(this.buf.buffer);
+  }
+
+  /** The slow path of every write: the buffer doubles until `n` more bytes fit. */
+  private grow(n: number): void {
     const need = this.lengthBytes + n;
-    if (need <= this.buf.length) return;
     let cap = this.buf.length * 2;
     while (cap < need) cap *= 2;
     const next = new Uint8Array(cap);
@@ -28,8 +34,8 @@ export class ByteWriter {
   }
 
   u8(v: number): void {
-    this.reserve(1);
-    this.view.setUint8(this.lengthBytes, v);
+    if (this.lengthBytes + 1 > this.buf.length) this.grow(1);
+    this.buf[this.lengthBytes] = v;
     this.lengthBytes += 1;
   }
 
@@ -38,29 +44,45 @@ export class ByteWriter {
   }
 
   u32(v: number): void {
-    this.reserve(4);
+    if (this.lengthBytes + 4 > this.buf.length) this.grow(4);
     this.view.setUint32(this.lengthBytes, v);
     this.lengthBytes += 4;
   }
 
   f64(v: number): void {
-    this.reserve(8);
+    if (this.lengthBytes + 8 > this.buf.length) this.grow(8);
     this.view.setFloat64(this.lengthBytes, v);
     this.lengthBytes += 8;
   }
 
   raw(bytes: Uint8Array): void {
-    this.reserve(bytes.length);
+    if (this.lengthBytes + bytes.length > this.buf.length) this.grow(bytes.length);
     this.buf.set(bytes, this.lengthBytes);
     this.lengthBytes += bytes.length;
   }
 
+  /**
+   * A u32 byte length, then the UTF-8 bytes, written in place: names and ids are nearly always
+   * ASCII and copied a char at a time; anything else goes through encodeInto (the same bytes as
+   * TextEncoder.encode, lone surrogates included). Snapshots write one per name, so no temporary
+   * array per string (it was most of a snapshot's time and garbage).
+   */
   str(s: string): void {
-    const bytes = encoder.encode(s);
-    this.u32(bytes.length);
-    this.raw(bytes);
+    // a UTF-16 unit is at most 3 UTF-8 bytes (a surrogate pair: 2 units, 4 bytes)
+    const most = 4 + s.length * 3;
+    if (this.lengthBytes + most > this.buf.length) this.grow(most);
+    const start = this.lengthBytes + 4;
+    const buf = this.buf;
+    let written = 0;
+    for (; written < s.length; written++) {
+      const c = s.charCodeAt(written);
+      if (c >= 0x80) break;
+      buf[start + written] = c;
+    }
+    if (written < s.length) written = encoder.encodeInto(s, buf.subarray(start)).written;
+    this.view.setUint32(this.lengthBytes, written);
+    this.lengthBytes = start + written;
   }
-
   /** A flag byte, then the string if present. */
   optStr(s: string | null | undefined): void {
     if (s === null || s === undefined) {
@@ -80,7 +102,13 @@ export class ByteWriter {
     this.f64(v);
   }
 
+  /**
+   * The bytes written. A buffer that is nearly full is handed over as it is (a snapshot's
+   * megabytes are not copied once more); one with much spare room is copied, so a small entry
+   * does not keep a large buffer alive in the log.
+   */
   finish(): Uint8Array {
+    if (this.buf.length - this.lengthBytes <= this.lengthBytes / 4) return this.buf.subarray(0, this.lengthBytes);
     return this.buf.slice(0, this.lengthBytes);
   }
 }

@@ -8,7 +8,7 @@
  * freed slot to the queue's head is all that is ever needed.
  */
 import type { ApplyContext } from './machine.js';
-import { freeSlots, type Hold, type NameState, type SessionState, type Waiter } from './state.js';
+import { append, freeSlots, type Hold, type NameState, type SessionState, type Waiter } from './state.js';
 import type { HoldMetadata } from './types.js';
 
 export interface GrantRequest {
@@ -32,7 +32,7 @@ export function grant(ctx: ApplyContext, n: NameState, s: SessionState, req: Gra
     value: req.value,
     fromWait: req.fromWait,
   };
-  n.holders.push(hold);
+  n.holders = append(n.holders, hold);
   s.names.add(n.name);
   const election = n.kind === 'election';
   ctx.events.push({
@@ -56,7 +56,7 @@ export function enqueue(ctx: ApplyContext, n: NameState, s: SessionState, req: O
     metadata: req.metadata,
     value: req.value,
   };
-  n.waiters.push(w);
+  n.waiters = append(n.waiters, w);
   s.names.add(n.name);
 }
 
@@ -88,7 +88,11 @@ export function removeHold(ctx: ApplyContext, n: NameState, hold: Hold, reserve:
   n.holders.splice(i, 1);
   ctx.m.sessions.get(hold.sessionId)?.names.delete(n.name);
   if (reserve && hold.lockDelayMs > 0) {
-    n.reservations.push({ sinceIndex: ctx.index, sinceMs: ctx.atMs, lockDelayMs: hold.lockDelayMs });
+    n.reservations = append(n.reservations, {
+      sinceIndex: ctx.index,
+      sinceMs: ctx.atMs,
+      lockDelayMs: hold.lockDelayMs,
+    });
   }
   grantNext(ctx, n);
   // an election whose leader left and got no successor has no leader now: observers hear so

@@ -5,7 +5,7 @@
  * LIMITS.maxNames, and when a new name needs room the one idle the longest is evicted.
  */
 import { LIMITS } from '@baton/proto-schemas';
-import { isIdle, type NameState } from './state.js';
+import { isIdle, type NameState, noItems } from './state.js';
 import type { NameKind } from './types.js';
 
 export class NameTable {
@@ -43,9 +43,9 @@ export class NameTable {
       limit,
       generation: 0,
       newestToken: 0,
-      holders: [],
-      waiters: [],
-      reservations: [],
+      holders: noItems(),
+      waiters: noItems(),
+      reservations: noItems(),
     };
     this.byName.set(name, n);
     return n;

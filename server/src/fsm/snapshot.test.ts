@@ -5,6 +5,7 @@ import { FsmSnapshotError } from './errors.js';
 import { CoordinationFsm, checkFsmInvariants } from './fsm.js';
 import { NameTable } from './name-table.js';
 import { encodeSnapshot } from './snapshot.js';
+import { append } from './state.js';
 import { FsmHarness } from './test-harness.js';
 
 /** A state with a bit of everything: holders, waiters, metadata, elections, lock-delays, idle names, dedup. */
@@ -120,7 +121,7 @@ describe('snapshots', () => {
     const n = names.create('job', 'lock', 1);
     n.generation = 1;
     n.newestToken = 5;
-    n.holders.push({
+    n.holders = append(n.holders, {
       sessionId: 4, // no such session
       token: 5,
       generation: 1,

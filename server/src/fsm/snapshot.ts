@@ -11,7 +11,7 @@ import { FsmSnapshotError } from './errors.js';
 import type { Machine } from './machine.js';
 import { metadataJson, parseMetadata } from './metadata.js';
 import { NameTable } from './name-table.js';
-import { isIdle, type NameState, type SessionState } from './state.js';
+import { append, isIdle, type NameState, type SessionState } from './state.js';
 import type { CommandResult, HoldMetadata, NameKind } from './types.js';
 
 const SNAPSHOT_MAGIC = [0x42, 0x46, 0x53, 0x4d]; // "BFSM"
@@ -23,8 +23,12 @@ const SNAPSHOT_FORMAT_V1 = 1;
 const SNAPSHOT_FORMAT_V2 = 2;
 const KINDS: readonly NameKind[] = ['lock', 'election'];
 
+/** Rough bytes per session and per name (a lock with one holder): the writer's first size. */
+const SESSION_BYTES_GUESS = 40;
+const NAME_BYTES_GUESS = 110;
+
 export function encodeSnapshot(m: Machine, appliedIndex: number): Uint8Array {
-  const w = new ByteWriter();
+  const w = new ByteWriter(4096 + m.sessions.size * SESSION_BYTES_GUESS + m.names.size * NAME_BYTES_GUESS);
   for (const b of SNAPSHOT_MAGIC) w.u8(b);
   const owners = [...m.sessions.values()].some((s) => s.owner !== null);
   w.u8(owners ? SNAPSHOT_FORMAT_V2 : SNAPSHOT_FORMAT_V1);
@@ -164,7 +168,7 @@ export function decodeSnapshot(bytes: Uint8Array): { machine: Machine; appliedIn
     const holderCount = r.count('holder count', MIN_HOLD_BYTES);
     for (let j = 0; j < holderCount; j++) {
       const sessionId = r.uint('holder session');
-      n.holders.push({
+      n.holders = append(n.holders, {
         sessionId,
         token: r.uint('token'),
         generation: r.uint('hold generation'),
@@ -179,7 +183,7 @@ export function decodeSnapshot(bytes: Uint8Array): { machine: Machine; appliedIn
     const waiterCount = r.count('waiter count', MIN_WAITER_BYTES);
     for (let j = 0; j < waiterCount; j++) {
       const sessionId = r.uint('waiter session');
-      n.waiters.push({
+      n.waiters = append(n.waiters, {
         sessionId,
         enqueuedIndex: r.uint('enqueuedIndex'),
         sinceMs: r.f64('waiter sinceMs'),
@@ -191,7 +195,7 @@ export function decodeSnapshot(bytes: Uint8Array): { machine: Machine; appliedIn
     }
     const reservationCount = r.count('reservation count', MIN_RESERVATION_BYTES);
     for (let j = 0; j < reservationCount; j++) {
-      n.reservations.push({
+      n.reservations = append(n.reservations, {
         sinceIndex: r.uint('reservation sinceIndex'),
         sinceMs: r.f64('reservation sinceMs'),
         lockDelayMs: r.uint('reservation lockDelayMs'),

@@ -96,6 +96,10 @@ export class Raft {
     this.applyConfState(confState);
     this.confIndex = this.log.firstIndex() - 1;
     if (hardState.term > 0 || hardState.commit > 0 || hardState.vote !== NONE) this.loadHardState(hardState);
+    // A snapshot holds only committed entries, so the commit index is at least its index even
+    // when the hard state on disk says less: a hard state whose only change is the commit index
+    // is not synced (Ready.mustSync), and the driver may not write it at all.
+    this.log.commitTo(Math.max(this.log.committed, this.cfg.storage.snapshot().metadata.index));
     if (this.cfg.applied > 0) {
       // The application already applied up to `applied`: those entries will not be handed out
       // again, so the conf changes among them must take effect here.

@@ -61,6 +61,8 @@ export class RawNode {
     committed: readonly Entry[];
     hardState: HardState | null;
     afterPersist: Ready['messagesAfterPersist'];
+    /** The last entry handed out by takeEarly() during this Ready (0: none). */
+    earlyTo: number;
   } | null = null;
 
   constructor(config: RaftConfig, factory: RaftFactory = (c) => new Raft(c)) {
@@ -173,8 +175,46 @@ export class RawNode {
       committed: committedEntries,
       hardState: hardChanged ? hs : null,
       afterPersist: rd.messagesAfterPersist,
+      earlyTo: 0,
     };
     return rd;
+  }
+
+  /**
+   * While a Ready is being handled (between ready() and advance()), what may happen before its
+   * persist completes, instead of waiting for the next Ready:
+   *
+   * - `messages`: what the next Ready's `messages` would hold so far — appends of proposals that
+   *   arrived meanwhile, heartbeats, vote requests. None of them asserts anything about this
+   *   node's disk (a leader may replicate before its own fsync, thesis §10.2.1); acks and votes
+   *   stay in `messagesAfterPersist` and wait for their Ready.
+   * - `committedEntries`: entries committed since, that were durable here before this Ready —
+   *   never one of its own unpersisted entries, none while a snapshot is pending, and never a
+   *   configuration change (advance() applies those, with the Ready that hands them out). They
+   *   follow the Ready's own `committedEntries` in log order: apply those first. Returned
+   *   entries are not handed out again.
+   *
+   * A driver that persists asynchronously calls this as messages and proposals arrive, so a busy
+   * leader replicates and applies at the pace of the network rather than of its own fsync.
+   */
+  takeEarly(): { messages: Message[]; committedEntries: Entry[] } {
+    const f = this.inFlight;
+    invariant(f !== null, 'takeEarly() outside a Ready');
+    const r = this.raft;
+    r.flush();
+    const messages = r.msgs;
+    r.msgs = [];
+    // a snapshot in this Ready, or one received since, replaces the log: it comes with a Ready
+    if (f.snapshotIndex > 0 || r.log.unstable.snapshot !== null) return { messages, committedEntries: [] };
+    const lastHanded = Math.max(r.log.applied, f.committed[f.committed.length - 1]?.index ?? 0, f.earlyTo);
+    const hi = Math.min(r.log.committed, r.stablePrefix());
+    if (hi <= lastHanded) return { messages, committedEntries: [] };
+    const ents = r.log.slice(lastHanded + 1, hi + 1, r.log.maxApplyBytes);
+    const conf = ents.findIndex((e) => e.type === 'confChange');
+    const committedEntries = conf < 0 ? ents : ents.slice(0, conf);
+    const last = committedEntries[committedEntries.length - 1];
+    if (last !== undefined) f.earlyTo = last.index;
+    return { messages, committedEntries };
   }
 
   /**
@@ -192,11 +232,12 @@ export class RawNode {
       if (f.snapshotIndex > r.log.applied) r.log.appliedTo(f.snapshotIndex);
     }
     if (f.lastEntry) r.log.stableTo(f.lastEntry.index, f.lastEntry.term);
-    const last = f.committed[f.committed.length - 1];
-    if (last !== undefined && last.index > r.log.applied) {
-      // the entries were applied in order; conf changes among them take effect now
+    const last = Math.max(f.committed[f.committed.length - 1]?.index ?? 0, f.earlyTo);
+    if (last > r.log.applied) {
+      // the entries were applied in order; conf changes among them take effect now (takeEarly
+      // hands out none)
       for (const e of f.committed) if (e.type === 'confChange' && e.index > r.log.applied) r.applyConfChangeEntry(e);
-      r.log.appliedTo(last.index);
+      r.log.appliedTo(last);
     }
     r.deliverSelfMessages(f.afterPersist);
     r.onPersisted();

@@ -28,6 +28,8 @@
  *   process-ready [ids...]      handle one Ready of each (all nodes if none given)
  *   ready ID / advance ID       the same in two steps: take the Ready and send its `messages`;
  *                               later persist, send `messagesAfterPersist`, apply, advance()
+ *   early ID                    between the two: RawNode.takeEarly() — send the messages that
+ *                               may leave before the persist, apply the durable committed entries
  *   deliver-msgs ids... [from=ID] [type=T] | drop-msgs ids... [from=ID] [type=T]
  *   stabilize [ids...]          Readies and deliveries among those nodes until nothing is left
  *   partition 1 2 | 3 [| ...]   drop messages between the groups (unlisted nodes reach all); heal
@@ -190,6 +192,9 @@ export class InteractionEnv {
         return;
       case 'advance':
         for (const id of this.ids(cmd)) this.finishReady(this.mustNode(id), out, '');
+        return;
+      case 'early':
+        for (const id of this.ids(cmd)) this.takeEarly(this.mustNode(id), out);
         return;
       case 'deliver-msgs':
         for (const id of this.ids(cmd)) this.deliverMsgs(id, out, '', this.filter(cmd));
@@ -557,6 +562,26 @@ export class InteractionEnv {
     n.outstanding = { ...rd, messages: [] };
   }
 
+  /** `early N` while N's Ready is outstanding: what may leave and be applied before its persist. */
+  private takeEarly(n: EnvNode, out: string[]): void {
+    if (n.outstanding === null) throw new Error(`node ${n.id} has no outstanding Ready: use ready ${n.id}`);
+    const early = n.rawNode.takeEarly();
+    if (early.committedEntries.length === 0 && early.messages.length === 0) {
+      out.push('<nothing early>');
+      return;
+    }
+    if (early.committedEntries.length > 0) {
+      out.push('CommittedEntries (early):');
+      for (const e of early.committedEntries) out.push(describeEntry(e));
+      n.applied = (early.committedEntries[early.committedEntries.length - 1] as Entry).index;
+    }
+    if (early.messages.length > 0) {
+      out.push('Messages (early):');
+      for (const m of early.messages) out.push(describeMessage(m));
+      for (const m of early.messages) this.queue.push(m);
+    }
+  }
+
   /** The rest of a Ready: persist, send, apply, advance(). */
   private finishReady(n: EnvNode, out: string[], indent: string): void {
     const rd = n.outstanding;
@@ -572,7 +597,7 @@ export class InteractionEnv {
     // apply
     if (rd.snapshot) n.applied = Math.max(n.applied, rd.snapshot.metadata.index);
     const last = rd.committedEntries[rd.committedEntries.length - 1];
-    if (last !== undefined) n.applied = last.index;
+    if (last !== undefined) n.applied = Math.max(n.applied, last.index);
     this.withEvents(n, out, (x) => x.rawNode.advance(), indent);
   }
 

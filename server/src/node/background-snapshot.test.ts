@@ -1,0 +1,140 @@
+/**
+ * A snapshot's disk work must not stall the node loop (issue 8, workload 6: opening 10,000
+ * sessions failed near the 10,000th entry, where the nodes took their first snapshot). Here a
+ * snapshot takes far longer to write than an election timeout, in virtual time: writes must keep
+ * completing at their usual pace meanwhile, and no leader may change.
+ */
+
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ConfState, Snapshot } from '../raft/types.js';
+import { MemoryNodeStorage, type PersistUpdate } from './node-storage.js';
+import { startVirtualCluster, type VirtualCluster } from './virtual-cluster.testing.js';
+
+const TICK_MS = 10;
+const PERSIST_MS = 4;
+const NET_MS = 1;
+/** Five to ten election timeouts (10 ticks of 10 ms, randomized up to twice that): a very slow disk. */
+const SNAPSHOT_WRITE_MS = 1_000;
+const SNAPSHOT_EVERY_ENTRIES = 40;
+
+class SlowSnapshotDisk extends MemoryNodeStorage {
+  snapshotsStarted = 0;
+  snapshotsDone = 0;
+  failSnapshots = false;
+
+  override async persist(update: PersistUpdate): Promise<void> {
+    await new Promise((r) => setTimeout(r, PERSIST_MS));
+    await super.persist(update);
+  }
+
+  override async createSnapshot(index: number, confState: ConfState, data: Uint8Array): Promise<Snapshot> {
+    this.snapshotsStarted += 1;
+    await new Promise((r) => setTimeout(r, SNAPSHOT_WRITE_MS));
+    if (this.failSnapshots) throw Object.assign(new Error('disk full'), { code: 'SNAPSHOT_WRITE_FAILED' });
+    const snap = await super.createSnapshot(index, confState, data);
+    this.snapshotsDone += 1;
+    return snap;
+  }
+}
+
+function term(c: VirtualCluster): number {
+  return Math.max(...c.nodes.map((n) => n.node.status().hardState.term));
+}
+
+describe('snapshots are written in the background', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('writes keep completing and the leader stays while snapshots take several election timeouts to write', async () => {
+    const disks: SlowSnapshotDisk[] = [];
+    const cluster = await startVirtualCluster({
+      tickMs: TICK_MS,
+      netMs: NET_MS,
+      snapshotEveryEntries: SNAPSHOT_EVERY_ENTRIES,
+      storage: () => {
+        const d = new SlowSnapshotDisk();
+        disks.push(d);
+        return d;
+      },
+    });
+    const leader = await cluster.leader();
+    const termBefore = term(cluster);
+    const latencies: number[] = [];
+    let done = 0;
+    const writers = Array.from({ length: 4 }, async (_, w) => {
+      const open = await leader.submit(`w${w}`, 1, { op: 'openSession', ttlMs: 60_000 });
+      if (!open.ok) throw new Error('open failed');
+      // until well after the first snapshots finished, so every node saw one start and end
+      for (let i = 0; cluster.clock.monotonicMs() < 2.5 * SNAPSHOT_WRITE_MS; i++) {
+        const t0 = cluster.clock.monotonicMs();
+        const r = await leader.submit(`w${w}`, i + 2, { op: 'closeSession', sessionId: 999_999 });
+        if (r.ok) throw new Error('closing an unknown session must fail');
+        latencies.push(cluster.clock.monotonicMs() - t0);
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      done++;
+    });
+    for (let i = 0; i < 100_000 && done < writers.length; i++) await cluster.advance(1);
+    await Promise.all(writers);
+
+    for (const d of disks) {
+      expect(d.snapshotsStarted).toBeGreaterThanOrEqual(1);
+      expect(d.snapshotsDone).toBeGreaterThanOrEqual(1);
+      // the storage took it
+      expect(d.snapshot().metadata.index).toBeGreaterThanOrEqual(SNAPSHOT_EVERY_ENTRIES);
+    }
+    // one snapshot at a time: the next starts only after the one before finished
+    for (const d of disks) expect(d.snapshotsStarted - d.snapshotsDone).toBeLessThanOrEqual(1);
+    expect(latencies.length).toBeGreaterThan(200);
+    // a write waits for persists and hops (about 10 virtual ms), never for a snapshot
+    expect(Math.max(...latencies)).toBeLessThan(10 * TICK_MS);
+    expect(term(cluster)).toBe(termBefore);
+    expect(leader.node.isLeader).toBe(true);
+    await cluster.stop();
+  });
+
+  it('a snapshot that cannot be written stops the node (its disk state is unknown)', async () => {
+    const disks: SlowSnapshotDisk[] = [];
+    const cluster = await startVirtualCluster({
+      tickMs: TICK_MS,
+      netMs: NET_MS,
+      snapshotEveryEntries: SNAPSHOT_EVERY_ENTRIES,
+      storage: () => {
+        const d = new SlowSnapshotDisk();
+        disks.push(d);
+        return d;
+      },
+    });
+    const leader = await cluster.leader();
+    const disk = disks[cluster.nodes.indexOf(leader)] as SlowSnapshotDisk;
+    disk.failSnapshots = true;
+    const fatal: Error[] = [];
+    leader.node.onFatal((err) => fatal.push(err));
+    const submit = async (seq: number): Promise<boolean> => {
+      let outcome: boolean | null = null;
+      leader
+        .submit('w', seq, seq === 1 ? { op: 'openSession', ttlMs: 60_000 } : { op: 'closeSession', sessionId: 1 })
+        .then(
+          () => {
+            outcome = true;
+          },
+          () => {
+            outcome = false;
+          },
+        );
+      for (let t = 0; t < 1_000 && outcome === null; t++) await cluster.advance(1);
+      return outcome === true;
+    };
+    let seq = 1;
+    while (seq <= SNAPSHOT_EVERY_ENTRIES + 5) expect(await submit(seq++)).toBe(true);
+    expect(disk.snapshotsStarted).toBe(1);
+    await cluster.advance(SNAPSHOT_WRITE_MS + 100);
+    expect(fatal.map((e) => e.message)).toEqual(['disk full']);
+    expect(await submit(seq++)).toBe(false);
+    await cluster.stop();
+  });
+});

@@ -111,6 +111,8 @@ export class RaftNode<Out> {
   private tickTimer: ReturnType<typeof setInterval> | null = null;
   private loopRunning = false;
   private loopScheduled = false;
+  /** Indexes of conf changes applied in the Ready in flight, answered after raw.advance(). */
+  private readonly confChangesApplied: number[] = [];
   /** Between raw.ready() and raw.advance(): takeEarly() may run. */
   private readyInFlight = false;
   private earlyScheduled = false;
@@ -384,6 +386,11 @@ export class RaftNode<Out> {
     }
     if (this.stopped) return;
     this.raw.advance();
+    for (const index of this.confChangesApplied.splice(0)) {
+      const cw = this.confChanges.get(index);
+      this.confChanges.delete(index);
+      cw?.resolve();
+    }
     this.maybeSnapshot();
   }
 
@@ -417,7 +424,13 @@ export class RaftNode<Out> {
       // committed entries that were durable before this Ready need not wait for its fsync
       if (rd.snapshot === null) {
         const firstNew = rd.entries[0]?.index ?? Number.POSITIVE_INFINITY;
-        const durable = rd.committedEntries.filter((e) => e.index < firstNew);
+        // up to the first conf change: the core applies one in advance(), after the fsync, and
+        // its waiter's answer ("it took effect") must not come before that (RawNode.takeEarly alike)
+        const durable: Entry[] = [];
+        for (const e of rd.committedEntries) {
+          if (e.index >= firstNew || e.type === 'confChange') break;
+          durable.push(e);
+        }
         if (durable.length > 0) {
           this.apply(durable);
           this.serveReads();
@@ -463,9 +476,13 @@ export class RaftNode<Out> {
       this.appliedIndex = entry.index;
       const cw = this.confChanges.get(entry.index);
       if (cw !== undefined) {
-        this.confChanges.delete(entry.index);
-        if (cw.term === entry.term && entry.type === 'confChange') cw.resolve();
-        else cw.reject(new NodeError('UNAVAILABLE', 'the membership change was overwritten by a new leader; retry'));
+        // the core applies a conf change in advance(): answer "took effect" only after it
+        // (handleReady), or a caller reading the configuration at once would not see it
+        if (cw.term === entry.term && entry.type === 'confChange') this.confChangesApplied.push(entry.index);
+        else {
+          this.confChanges.delete(entry.index);
+          cw.reject(new NodeError('UNAVAILABLE', 'the membership change was overwritten by a new leader; retry'));
+        }
       }
       const w = this.proposals.get(entry.index);
       if (w !== undefined) {

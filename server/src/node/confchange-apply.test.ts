@@ -7,17 +7,21 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { MemoryNodeStorage, type PersistUpdate } from './node-storage.js';
-import { startVirtualCluster } from './virtual-cluster.testing.js';
+import { seededRng, startVirtualCluster } from './virtual-cluster.testing.js';
 
 const TICK_MS = 10;
-const PERSIST_MS = 4;
+const PERSIST_MS = 12;
 const NET_MS = 1;
-const CHANGES = 12;
+const CHANGES = 40;
+const WRITERS = 16;
 const LEARNER_ID = 9;
 
+/** Persists take 1 to PERSIST_MS ms (seeded): acks for older entries then arrive during a slow fsync. */
 class SlowDisk extends MemoryNodeStorage {
+  private readonly rng = seededRng(11);
+
   override async persist(update: PersistUpdate): Promise<void> {
-    await new Promise((r) => setTimeout(r, PERSIST_MS));
+    await new Promise((r) => setTimeout(r, this.rng.nextInt(1, PERSIST_MS + 1)));
     await super.persist(update);
   }
 }
@@ -37,12 +41,22 @@ describe('membership changes through the node loop', () => {
       snapshotEveryEntries: 100_000,
       storage: () => new SlowDisk(),
     });
+    // every node applies every index once, in order (an early path that ran ahead of a held-back
+    // entry would skip it: appliedIndex moves past it)
+    const gaps: string[] = [];
+    cluster.nodes.forEach((n, i) => {
+      let last = n.node.status().appliedIndex;
+      n.node.onApplied(({ entry }) => {
+        if (entry.index !== last + 1) gaps.push(`node ${i + 1}: ${last} -> ${entry.index}`);
+        last = entry.index;
+      });
+    });
     const leader = await cluster.leader();
     // writes in flight all along: every Ready then carries new entries, and the committed ones
     // before them take the early path
     let stop = false;
     let writes = 0;
-    const writers = Array.from({ length: 4 }, async (_, w) => {
+    const writers = Array.from({ length: WRITERS }, async (_, w) => {
       const open = await leader.submit(`w${w}`, 1, { op: 'openSession', ttlMs: 60_000 });
       if (!open.ok) throw new Error('open failed');
       for (let i = 0; !stop && i < 100_000; i++) {
@@ -85,6 +99,7 @@ describe('membership changes through the node loop', () => {
       if ((await Promise.race([Promise.all(writers).then(() => true), Promise.resolve(false)])) === true) break;
     }
     expect(writes).toBeGreaterThan(CHANGES);
+    expect(gaps).toEqual([]);
     expect(seen).toEqual(Array.from({ length: CHANGES }, (_, i) => (i % 2 === 0 ? 'add: learner' : 'remove: absent')));
     await cluster.stop();
   });

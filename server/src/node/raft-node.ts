@@ -421,16 +421,12 @@ export class RaftNode<Out> {
       if (w !== undefined) w.index = rs.index;
     }
     if (persisting !== null) {
-      // committed entries that were durable before this Ready need not wait for its fsync
+      // committed entries that were durable before this Ready need not wait for its fsync. All
+      // of them: takeEarly() may hand out the entries after this Ready's during the fsync, which
+      // must not be applied before these. (A conf change among them is answered after advance().)
       if (rd.snapshot === null) {
         const firstNew = rd.entries[0]?.index ?? Number.POSITIVE_INFINITY;
-        // up to the first conf change: the core applies one in advance(), after the fsync, and
-        // its waiter's answer ("it took effect") must not come before that (RawNode.takeEarly alike)
-        const durable: Entry[] = [];
-        for (const e of rd.committedEntries) {
-          if (e.index >= firstNew || e.type === 'confChange') break;
-          durable.push(e);
-        }
+        const durable = rd.committedEntries.filter((e) => e.index < firstNew);
         if (durable.length > 0) {
           this.apply(durable);
           this.serveReads();

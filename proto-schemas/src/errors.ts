@@ -10,7 +10,12 @@ export const ERROR_CODES = [
   'NOT_HOLDER',
   /** Malformed frame or field; the message names the field. */
   'INVALID_ARGUMENT',
+  /** No token, or an unknown, expired or removed one (auth on). */
   'UNAUTHENTICATED',
+  /**
+   * The token lacks the permission on the request's name; or (auth on) the request names a
+   * session that another token opened — sessions are bound to their token, admin tokens excepted.
+   */
   'PERMISSION_DENIED',
   /** No quorum or no valid leader lease right now: retry, possibly elsewhere. */
   'UNAVAILABLE',

@@ -7,7 +7,11 @@ function eventFields<const E extends string>(event: E) {
   return { type: z.literal('event'), event: z.literal(event) };
 }
 
-/** A waiting acquire was granted (its response carries the same token). */
+/**
+ * A waiting acquire was granted and no request of this connection is waiting for that answer (the
+ * request timed out or was cancelled while the wait stayed queued): when the waiting request is
+ * still open, its own answer carries the grant instead, and no event is sent.
+ */
 export const GrantedEventSchema = z.strictObject({
   ...eventFields('granted'),
   sessionId: SessionIdSchema,

@@ -16,6 +16,8 @@ export const LIMITS = Object.freeze({
   maxValueBytes: 4096,
   /** Client ids (the exactly-once key). */
   maxClientIdBytes: 128,
+  /** A token's identity (its `name` in the token file): what a session is bound to. */
+  maxIdentityBytes: 128,
   /** Request ids echoed in answers. */
   maxRequestIdBytes: 64,
   /** The bearer token a client may present in its hello. */

@@ -8,13 +8,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { SERVER_BIN } from '../cluster/harness.js';
-import { FAULT_KINDS } from './nemesis/fault-kinds.js';
+import { FAULT_KINDS, type FaultKind } from './nemesis/fault-kinds.js';
 import { formatSummary } from './report/summary.js';
 import { CHAOS_DEFAULTS } from './run/options.js';
 import { runChaos } from './run/run-chaos.js';
 import { runWorker } from './worker/worker-main.js';
 
-const USAGE = `usage: npm run chaos -- [--minutes N] [--seed S] [--nodes 3|5] [--workers N] [--net proxy|netns] [--out DIR] [--all-once]
+const USAGE = `usage: npm run chaos -- [--minutes N] [--seed S] [--nodes 3|5] [--workers N] [--net proxy|netns] [--out DIR] [--all-once] [--faults LIST]
   --minutes N     how long the workload and the nemesis run (default 10)
   --seed S        the run's seed (default: random, printed); the same seed replays the same plan
   --nodes N       cluster size (default 3)
@@ -24,6 +24,8 @@ const USAGE = `usage: npm run chaos -- [--minutes N] [--seed S] [--nodes 3|5] [-
                   (needs root and iproute2; falls back to proxy, saying why)
   --out DIR       artifacts root (default test/chaos/out)
   --all-once      every fault kind once, in a seeded order, instead of random faults
+  --faults LIST   these fault kinds (comma-separated, repeats allowed) in a seeded order instead
+                  of random faults: ${FAULT_KINDS.join(', ')}
 `;
 
 async function main(): Promise<number> {
@@ -36,6 +38,7 @@ async function main(): Promise<number> {
       net: { type: 'string' },
       out: { type: 'string' },
       'all-once': { type: 'boolean' },
+      faults: { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -49,6 +52,12 @@ async function main(): Promise<number> {
   const nodes = Number(values.nodes ?? 3);
   const workers = Number(values.workers ?? CHAOS_DEFAULTS.workers);
   const net = values.net ?? 'proxy';
+  const listed = values.faults === undefined ? null : values.faults.split(',').map((k) => k.trim());
+  const known: readonly string[] = FAULT_KINDS;
+  if (listed !== null && (listed.length === 0 || listed.some((k) => !known.includes(k)))) {
+    process.stderr.write(`chaos: unknown fault kind in --faults ${values.faults}\n${USAGE}`);
+    return 64;
+  }
   if (
     !(minutes > 0) ||
     !Number.isSafeInteger(seed) ||
@@ -62,7 +71,7 @@ async function main(): Promise<number> {
   const repoRoot = resolve(dirname(SERVER_BIN), '..', '..', '..');
   const outDir = values.out ?? join(repoRoot, 'test', 'chaos', 'out');
   const allOnce = values['all-once'] === true;
-  const replay = `npm run chaos -- --minutes ${minutes} --seed ${seed} --nodes ${nodes} --workers ${workers}${net === 'netns' ? ' --net netns' : ''}${allOnce ? ' --all-once' : ''}`;
+  const replay = `npm run chaos -- --minutes ${minutes} --seed ${seed} --nodes ${nodes} --workers ${workers}${net === 'netns' ? ' --net netns' : ''}${allOnce ? ' --all-once' : ''}${listed === null ? '' : ` --faults ${listed.join(',')}`}`;
   process.stdout.write(`chaos: seed ${seed}, ${nodes} nodes, ${minutes} min, ${net} network\nreplay: ${replay}\n`);
   const result = await runChaos({
     ...CHAOS_DEFAULTS,
@@ -71,7 +80,7 @@ async function main(): Promise<number> {
     workers,
     net,
     durationMs: minutes * 60_000,
-    faults: allOnce ? FAULT_KINDS : 'random',
+    faults: listed !== null ? (listed as FaultKind[]) : allOnce ? FAULT_KINDS : 'random',
     // a long history takes longer to check: budget a minute per ten minutes run, at least two
     checkBudgetMs: Math.max(CHAOS_DEFAULTS.checkBudgetMs, minutes * 6_000),
     outDir,
@@ -88,6 +97,11 @@ async function main(): Promise<number> {
 if (process.argv.includes('--worker')) {
   runWorker();
 } else {
+  // Ctrl-C or a SIGTERM ends the run at once; the exit handlers kill its servers and workers
+  // and remove its data (cluster/child-registry.ts) and its namespaces (net/netns/)
+  process.once('SIGINT', () => process.exit(130));
+  process.once('SIGTERM', () => process.exit(143));
+  process.once('SIGHUP', () => process.exit(129));
   main().then(
     (code) => process.exit(code),
     (err: unknown) => {

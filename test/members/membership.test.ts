@@ -69,6 +69,10 @@ describe('bad inputs', { timeout: TEST_TIMEOUT_MS }, () => {
     const learner = await admin.addMember('n6', 'http://127.0.0.1:9', { voter: false });
     expect(learner.role).toBe('learner');
     const with6 = await membership();
+    // the same add again (a lost answer, sent again) is done already; another address is not
+    expect(await admin.addMember('n6', 'http://127.0.0.1:9', { voter: false })).toMatchObject({ role: 'learner' });
+    expect(await codeOf(admin.addMember('n6', 'http://127.0.0.1:10', { voter: false }))).toBe('ALREADY_EXISTS');
+    expect(await membership()).toEqual(with6);
     expect(await codeOf(admin.promoteMember('n6', { timeoutMs: 300 }))).toBe('FAILED_PRECONDITION');
     expect(await codeOf(admin.transferLeadership('n6'))).toBe('FAILED_PRECONDITION');
     expect(await membership()).toEqual(with6);

@@ -92,6 +92,12 @@ export class AdminApi {
     const cs = this.node.status().confState;
     const existing = this.roleOf(cs, id);
     if (existing !== null) {
+      // the same add again (its answer was lost, a leader changed): done already. Compared with
+      // the address the cluster recorded, not this node's route to it (flags may name a proxy)
+      const recorded = this.opts.registry.replicatedMember(id);
+      if (recorded !== undefined && recorded.name === r.memberId && recorded.peerUrl === basePeerUrl(r.peerUrl)) {
+        return { member: this.view(recorded) } as ClientResult;
+      }
       const known = this.opts.registry.get(id);
       const what =
         known !== undefined && known.name !== r.memberId

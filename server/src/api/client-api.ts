@@ -20,7 +20,7 @@ import {
   PROTOCOL_VERSION,
 } from '@baton/proto-schemas';
 import { WebSocketServer } from 'ws';
-import type { Command, CommandResult, Describe, FsmEvent } from '../fsm/index.js';
+import type { Actor, Command, CommandResult, Describe, FsmEvent } from '../fsm/index.js';
 import { DEFAULT_CLIENT_LIMITS } from '../limits/client-limits.js';
 import type { Clock } from '../node/clock.js';
 import type { Coordinator } from '../node/coordinator.js';
@@ -31,6 +31,7 @@ import { ClientConnection, type ConnectionHost } from './connection.js';
 import { ApiError } from './errors.js';
 import { ClientGate } from './gate.js';
 import type { ApiObserver } from './observer.js';
+import { actorOf, checkSessionOwner } from './session-binding.js';
 import { PendingWait, type WaitOutcome, WaitRegistry } from './waits.js';
 
 export interface ClientApiOptions {
@@ -124,6 +125,7 @@ export class ClientApi implements ConnectionHost {
   handle(conn: ClientConnection, r: ClientRequest): Promise<unknown> {
     try {
       this.gate.authorize(conn, r);
+      checkSessionOwner(this.gate.identity(conn), r, (id) => this.opts.coordinator.fsm.sessionOwner(id));
     } catch (err) {
       return Promise.reject(err);
     }
@@ -369,10 +371,10 @@ export class ClientApi implements ConnectionHost {
   /** A mutating request: leader only; resolves with the state machine's value. */
   private write(conn: ClientConnection, seq: number, cmd: Command): Promise<unknown> {
     if (conn.clientId === null) throw new ApiError('INVALID_ARGUMENT', 'hello first', { field: 'type' });
-    return this.submitChecked(conn.clientId, seq, cmd);
+    return this.submitChecked(conn.clientId, seq, cmd, actorOf(this.gate.identity(conn)));
   }
 
-  private async submitChecked(clientId: string, seq: number, cmd: Command): Promise<unknown> {
+  private async submitChecked(clientId: string, seq: number, cmd: Command, actor?: Actor): Promise<unknown> {
     const c = this.opts.coordinator;
     if (!c.node.isLeader) throw this.notLeader();
     let timer: ReturnType<typeof setTimeout> | null = null;
@@ -384,7 +386,7 @@ export class ClientApi implements ConnectionHost {
     });
     let result: CommandResult;
     try {
-      result = await Promise.race([c.submit(clientId, seq, cmd), timeout]);
+      result = await Promise.race([c.submit(clientId, seq, cmd, actor), timeout]);
     } catch (err) {
       throw this.fromNodeError(err);
     } finally {

@@ -1,9 +1,11 @@
 /**
  * `baton-server`: runs one node. Bad configuration prints one line naming the flag and exits 2;
  * a storage failure exits 1 (restart and recover from disk); SIGINT/SIGTERM shut down cleanly
- * (leadership handed off first) and exit 0; SIGHUP reloads the --auth-tokens file.
+ * (leadership handed off first) and exit 0; SIGHUP reloads the --auth-tokens file and the TLS
+ * certificates; a node removed from the cluster exits EXIT_REMOVED (5) after a short grace.
  * `baton-server restore …` builds a data directory from a backup (admin/restore.ts).
  */
+import { EXIT_REMOVED, REMOVED_EXIT_GRACE_MS } from '../admin/removal.js';
 import { runRestore } from '../admin/restore.js';
 import { ConfigError, parseServerConfig, USAGE } from '../node/config.js';
 import { SERVER_VERSION, startServer } from '../node/server.js';
@@ -49,14 +51,14 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   let stopping = false;
-  const stop = (signal: string): void => {
+  const stop = (signal: string, exitCode = 0): void => {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`baton-server ${config.name}: ${signal}, shutting down\n`);
-    const force = setTimeout(() => process.exit(1), 10_000);
+    const force = setTimeout(() => process.exit(exitCode === 0 ? 1 : exitCode), 10_000);
     force.unref();
     server.close().then(
-      () => process.exit(0),
+      () => process.exit(exitCode),
       (err: unknown) => {
         process.stderr.write(`baton-server: shutdown failed: ${String(err)}\n`);
         process.exit(1);
@@ -67,6 +69,13 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGHUP', () => {
     server.reloadAuthTokens();
+    server.reloadTls();
+  });
+  server.removed.then((removal) => {
+    process.stderr.write(
+      `baton-server ${config.name}: removed from the cluster (${removal.reason}); exiting with ${EXIT_REMOVED} in ${REMOVED_EXIT_GRACE_MS} ms\n`,
+    );
+    setTimeout(() => stop('removed from the cluster', EXIT_REMOVED), REMOVED_EXIT_GRACE_MS);
   });
   server.fatal.then((err) => {
     process.stderr.write(

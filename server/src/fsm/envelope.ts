@@ -11,6 +11,11 @@ import type { Command, Envelope, Op } from './types.js';
 
 /** First byte of every entry: the format version, so a later format can be told apart. */
 const ENVELOPE_FORMAT_V1 = 0xb1;
+/**
+ * V1 followed by the actor (identity, admin). Written only for entries that carry an actor, so a
+ * cluster without auth keeps writing V1 entries that nodes of the previous release can read.
+ */
+const ENVELOPE_FORMAT_V2 = 0xb2;
 
 /** Wire codes of the operations; never renumber one (they are in every WAL). */
 const OP_CODES: Readonly<Record<Op, number>> = {
@@ -29,7 +34,7 @@ const OPS_BY_CODE = new Map<number, Op>(Object.entries(OP_CODES).map(([op, code]
 
 export function encodeEnvelope(e: Envelope): Uint8Array {
   const w = new ByteWriter();
-  w.u8(ENVELOPE_FORMAT_V1);
+  w.u8(e.actor === undefined ? ENVELOPE_FORMAT_V1 : ENVELOPE_FORMAT_V2);
   w.str(e.clientId);
   w.f64(e.seq);
   w.f64(e.atMs);
@@ -82,6 +87,10 @@ export function encodeEnvelope(e: Envelope): Uint8Array {
       w.optF64(c.sinceIndex);
       break;
   }
+  if (e.actor !== undefined) {
+    w.str(e.actor.identity);
+    w.bool(e.actor.admin);
+  }
   return w.finish();
 }
 
@@ -93,7 +102,7 @@ function fail(reason: string): never {
 export function decodeEnvelope(bytes: Uint8Array): Envelope {
   const r = new ByteReader(bytes, fail);
   const format = r.u8('format');
-  if (format !== ENVELOPE_FORMAT_V1) fail(`unknown format byte ${format}`);
+  if (format !== ENVELOPE_FORMAT_V1 && format !== ENVELOPE_FORMAT_V2) fail(`unknown format byte ${format}`);
   const clientId = r.str('clientId', LIMITS.maxClientIdBytes);
   const seq = r.uint('seq');
   // leader commands carry no sequence; client commands always do (it is their exactly-once key)
@@ -104,8 +113,15 @@ export function decodeEnvelope(bytes: Uint8Array): Envelope {
   const op = OPS_BY_CODE.get(code);
   if (op === undefined) fail(`unknown op code ${code}`);
   const cmd = decodeCommand(op, r);
+  if (format === ENVELOPE_FORMAT_V1) {
+    r.end();
+    return { clientId, seq, atMs, cmd };
+  }
+  const identity = r.str('actor identity', LIMITS.maxIdentityBytes);
+  if (identity === '') fail('actor identity is empty');
+  const admin = r.bool('actor admin');
   r.end();
-  return { clientId, seq, atMs, cmd };
+  return { clientId, seq, atMs, cmd, actor: { identity, admin } };
 }
 
 function decodeCommand(op: Op, r: ByteReader): Command {

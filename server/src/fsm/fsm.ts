@@ -11,7 +11,7 @@ import { decodeEnvelope } from './envelope.js';
 import { FsmApplyOrderError, FsmDecodeError, FsmSnapshotError } from './errors.js';
 import { checkMachineInvariants } from './invariants.js';
 import { acquire, cancelWait, endLockDelay, release } from './lock-ops.js';
-import { type ApplyContext, invalid, type Machine } from './machine.js';
+import { type ApplyContext, invalid, type Machine, permissionDenied } from './machine.js';
 import { NameTable } from './name-table.js';
 import { closeSession, expireSession, openSession } from './session-ops.js';
 import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
@@ -67,7 +67,7 @@ export class CoordinationFsm {
         };
       }
     }
-    const ctx: ApplyContext = { m: this.m, index, atMs: env.atMs, events: [] };
+    const ctx: ApplyContext = { m: this.m, index, atMs: env.atMs, actor: env.actor, events: [] };
     const result = this.execute(ctx, env);
     if (clientId !== '') this.m.dedup.record(clientId, seq, result);
     return { result, events: ctx.events };
@@ -76,6 +76,8 @@ export class CoordinationFsm {
   private execute(ctx: ApplyContext, env: Envelope): CommandResult {
     const c = env.cmd;
     if (env.clientId !== '' && LEADER_OPS.includes(c.op)) return invalid(`${c.op} is proposed by the leader only`);
+    const foreign = this.foreignSession(env);
+    if (foreign !== null) return permissionDenied(foreign);
     switch (c.op) {
       case 'openSession':
         return openSession(ctx, c);
@@ -98,6 +100,23 @@ export class CoordinationFsm {
       case 'endLockDelay':
         return endLockDelay(ctx, c);
     }
+  }
+
+  /**
+   * The id of the session `env` names when it belongs to another identity than the actor's, else
+   * null. Decided here, on committed entries, so every node refuses the same commands; an admin
+   * actor, an unbound session or an entry without an actor is never refused.
+   */
+  private foreignSession(env: Envelope): number | null {
+    const actor = env.actor;
+    if (actor === undefined || actor.admin || env.cmd.op === 'openSession' || !('sessionId' in env.cmd)) return null;
+    const owner = this.m.sessions.get(env.cmd.sessionId)?.owner ?? null;
+    return owner === null || owner === actor.identity ? null : env.cmd.sessionId;
+  }
+
+  /** The identity a session is bound to; null: unbound or not open. */
+  sessionOwner(id: number): string | null {
+    return this.m.sessions.get(id)?.owner ?? null;
   }
 
   snapshot(): Uint8Array {

@@ -9,6 +9,7 @@ export { CoordinationFsm, checkFsmInvariants } from './fsm.js';
 export { FsmHistoryChecker } from './history.js';
 export type {
   AcquireValue,
+  Actor,
   ApplyOutput,
   CampaignValue,
   CancelWaitValue,

@@ -2,7 +2,7 @@
 import type { DedupTable } from './dedup.js';
 import type { NameTable } from './name-table.js';
 import type { SessionState } from './state.js';
-import type { CommandError, CommandValues, FsmEvent, Op } from './types.js';
+import type { Actor, CommandError, CommandValues, FsmEvent, Op } from './types.js';
 
 export interface Machine {
   /** By id; ids are entry indexes, so insertion order is id order. */
@@ -18,6 +18,8 @@ export interface ApplyContext {
   readonly index: number;
   /** The proposer's wall clock: recorded for describe, never decides anything. */
   readonly atMs: number;
+  /** Who proposed it (auth on); undefined: nothing to bind or check. */
+  readonly actor: Actor | undefined;
   readonly events: FsmEvent[];
 }
 
@@ -45,4 +47,12 @@ export function notHolder(message: string): CommandError {
 
 export function exhausted(message: string): CommandError {
   return { ok: false, code: 'RESOURCE_EXHAUSTED', message };
+}
+
+export function permissionDenied(sessionId: number): CommandError {
+  return {
+    ok: false,
+    code: 'PERMISSION_DENIED',
+    message: `session ${sessionId} belongs to another token`,
+  };
 }

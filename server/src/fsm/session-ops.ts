@@ -17,6 +17,7 @@ export function openSession(ctx: ApplyContext, c: Cmd<'openSession'>): Outcome<'
     ttlMs: c.ttlMs,
     label: c.label ?? null,
     openedAtMs: ctx.atMs,
+    owner: ctx.actor?.identity ?? null,
     names: new Set(),
   });
   return ok({ sessionId: ctx.index, ttlMs: c.ttlMs });

@@ -16,6 +16,11 @@ import type { CommandResult, HoldMetadata, NameKind } from './types.js';
 
 const SNAPSHOT_MAGIC = [0x42, 0x46, 0x53, 0x4d]; // "BFSM"
 const SNAPSHOT_FORMAT_V1 = 1;
+/**
+ * V1 plus each session's owner. Written only when some session has an owner, so a cluster without
+ * auth keeps producing V1 snapshots (byte for byte as before, readable by the previous release).
+ */
+const SNAPSHOT_FORMAT_V2 = 2;
 const KINDS: readonly NameKind[] = ['lock', 'election'];
 
 /** Rough bytes per session and per name (a lock with one holder): the writer's first size. */
@@ -25,7 +30,8 @@ const NAME_BYTES_GUESS = 110;
 export function encodeSnapshot(m: Machine, appliedIndex: number): Uint8Array {
   const w = new ByteWriter(4096 + m.sessions.size * SESSION_BYTES_GUESS + m.names.size * NAME_BYTES_GUESS);
   for (const b of SNAPSHOT_MAGIC) w.u8(b);
-  w.u8(SNAPSHOT_FORMAT_V1);
+  const owners = [...m.sessions.values()].some((s) => s.owner !== null);
+  w.u8(owners ? SNAPSHOT_FORMAT_V2 : SNAPSHOT_FORMAT_V1);
   w.f64(appliedIndex);
 
   w.u32(m.sessions.size);
@@ -34,6 +40,7 @@ export function encodeSnapshot(m: Machine, appliedIndex: number): Uint8Array {
     w.f64(s.ttlMs);
     w.f64(s.openedAtMs);
     w.optStr(s.label);
+    if (owners) w.optStr(s.owner);
   }
 
   w.u32(m.names.size);
@@ -128,7 +135,7 @@ export function decodeSnapshot(bytes: Uint8Array): { machine: Machine; appliedIn
   const r = new ByteReader(bytes, fail);
   for (const b of SNAPSHOT_MAGIC) if (r.u8('magic') !== b) fail('bad magic (not a Baton state machine snapshot)');
   const format = r.u8('format');
-  if (format !== SNAPSHOT_FORMAT_V1) fail(`unknown snapshot format ${format}`);
+  if (format !== SNAPSHOT_FORMAT_V1 && format !== SNAPSHOT_FORMAT_V2) fail(`unknown snapshot format ${format}`);
   const appliedIndex = r.uint('appliedIndex');
 
   const sessions = new Map<number, SessionState>();
@@ -142,7 +149,9 @@ export function decodeSnapshot(bytes: Uint8Array): { machine: Machine; appliedIn
     const ttlMs = r.uint('ttlMs');
     const openedAtMs = r.f64('openedAtMs');
     const label = r.optStr('label', LIMITS.maxSessionLabelBytes);
-    sessions.set(id, { id, ttlMs, label, openedAtMs, names: new Set() });
+    const owner = format === SNAPSHOT_FORMAT_V1 ? null : r.optStr('owner', LIMITS.maxIdentityBytes);
+    if (owner === '') fail(`session ${id} has an empty owner`);
+    sessions.set(id, { id, ttlMs, label, openedAtMs, owner, names: new Set() });
   }
 
   const names = new NameTable();

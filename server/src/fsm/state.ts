@@ -11,6 +11,8 @@ export interface SessionState {
   readonly ttlMs: number;
   readonly label: string | null;
   readonly openedAtMs: number;
+  /** The identity that opened it (auth on); null: unbound (auth off, or opened before binding existed). */
+  readonly owner: string | null;
   /** Names this session holds or waits for. Invariant: matches the names' holders and waiters. */
   readonly names: Set<string>;
 }

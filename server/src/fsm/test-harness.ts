@@ -6,7 +6,7 @@
 import { encodeEnvelope } from './envelope.js';
 import { CoordinationFsm, checkFsmInvariants } from './fsm.js';
 import { FsmHistoryChecker } from './history.js';
-import type { ApplyOutput, Command, CommandResultOf, CommandValues, FsmEvent, Op } from './types.js';
+import type { Actor, ApplyOutput, Command, CommandResultOf, CommandValues, FsmEvent, Op } from './types.js';
 
 export class FsmHarness {
   fsm = new CoordinationFsm();
@@ -32,9 +32,20 @@ export class FsmHarness {
 
   /** A client command with the client's next seq (or the seq given, for retries). */
   client<O extends Op>(clientId: string, cmd: Extract<Command, { op: O }>, seq?: number): CommandResultOf<O> {
+    return this.clientAs(undefined, clientId, cmd, seq);
+  }
+
+  /** A client command proposed for `actor` (a token's identity; auth on). */
+  clientAs<O extends Op>(
+    actor: Actor | undefined,
+    clientId: string,
+    cmd: Extract<Command, { op: O }>,
+    seq?: number,
+  ): CommandResultOf<O> {
     const s = seq ?? (this.seqs.get(clientId) ?? 0) + 1;
     this.seqs.set(clientId, Math.max(s, this.seqs.get(clientId) ?? 0));
-    const out = this.applyBytes(encodeEnvelope({ clientId, seq: s, atMs: this.atMs, cmd }));
+    const env = { clientId, seq: s, atMs: this.atMs, cmd, ...(actor === undefined ? {} : { actor }) };
+    const out = this.applyBytes(encodeEnvelope(env));
     return out.result as CommandResultOf<O>;
   }
 

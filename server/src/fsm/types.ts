@@ -52,15 +52,27 @@ export type Op = Command['op'];
 export const LEADER_OPS: readonly Op[] = ['expireSession', 'endLockDelay'];
 
 /**
+ * Who asked, when auth is on: the identity (a token's name, never the token) of the connection
+ * that proposed the command. openSession binds the new session to it; a command that names a
+ * session owned by another identity is refused PERMISSION_DENIED unless `admin` (an operator).
+ */
+export interface Actor {
+  readonly identity: string;
+  readonly admin: boolean;
+}
+
+/**
  * What a log entry carries. `clientId` '' and `seq` 0 for leader-proposed commands. `atMs` is the
  * proposer's wall clock: informational only (describe's sinceMs, lock-delay remaining), never
- * used to decide anything.
+ * used to decide anything. `actor` is absent with auth off, for the leader's own commands and
+ * in entries written before sessions were bound: nothing is checked then.
  */
 export interface Envelope {
   readonly clientId: string;
   readonly seq: number;
   readonly atMs: number;
   readonly cmd: Command;
+  readonly actor?: Actor;
 }
 
 export interface OpenSessionValue {

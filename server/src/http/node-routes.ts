@@ -7,6 +7,7 @@ import type { NodeMetrics } from '../metrics/node-metrics.js';
 import type { Clock } from '../node/clock.js';
 import type { Coordinator } from '../node/coordinator.js';
 import type { Member } from '../node/members.js';
+import type { TlsMaterial } from '../tls/material.js';
 import { MemberProber } from './member-probe.js';
 import { nodeStatus } from './node-status.js';
 import { buildOverview } from './overview.js';
@@ -14,6 +15,18 @@ import { Readiness } from './readiness.js';
 import { RecentEvents } from './recent-events.js';
 import { type HttpRoute, sendJson, sendText } from './routes.js';
 import { STATUS_PAGE_HTML } from './status-page.js';
+
+export const STATUS_PATH = '/v1/status';
+
+/**
+ * The routes the peer listener (`--peer-listen`) serves besides `/v1/peer`: only `/v1/status`,
+ * which members ask of each other over their peer URLs (the status page, removal detection).
+ * Behind mutual TLS only holders of a peer certificate reach it.
+ */
+export function peerListenerRoutes(routes: ReadonlyMap<string, HttpRoute>): Map<string, HttpRoute> {
+  const status = routes.get(STATUS_PATH);
+  return new Map(status === undefined ? [] : [[STATUS_PATH, status]]);
+}
 
 /** A member's /v1/status slower than this shows as unreachable on the page. */
 export const MEMBER_STATUS_TIMEOUT_MS = 1_000;
@@ -30,6 +43,12 @@ export interface NodeRoutesOptions {
   readonly storageFailed: () => Error | null;
   /** How long a node may take to apply up to the leader's commit index and still be ready. */
   readonly readyCatchUpMs: number;
+  /** Why this node was removed from the cluster, or null while it is a member. */
+  readonly removed?: () => string | null;
+  /** The certificate this node presents to peers (mutual TLS), for the member probes. */
+  readonly peerTls?: () => TlsMaterial | null;
+  /** Shown in /v1/status. */
+  readonly clusterId?: string;
 }
 
 export function nodeRoutes(opts: NodeRoutesOptions): Map<string, HttpRoute> {
@@ -41,8 +60,9 @@ export function nodeRoutes(opts: NodeRoutesOptions): Map<string, HttpRoute> {
     storageFailed: opts.storageFailed,
     leaderName: (id) => members().find((m) => m.id === id)?.name ?? null,
     catchUpTimeoutMs: opts.readyCatchUpMs,
+    ...(opts.removed === undefined ? {} : { removed: opts.removed }),
   });
-  const status = () => nodeStatus(coordinator, members(), self);
+  const status = () => nodeStatus(coordinator, members(), self, opts.removed?.() ?? null, opts.clusterId ?? null);
   const prober = new MemberProber({
     members,
     self,
@@ -50,6 +70,7 @@ export function nodeRoutes(opts: NodeRoutesOptions): Map<string, HttpRoute> {
     timeoutMs: MEMBER_STATUS_TIMEOUT_MS,
     reuseMs: MEMBER_STATUS_REUSE_MS,
     monotonicMs: () => opts.clock.monotonicMs(),
+    ...(opts.peerTls === undefined ? {} : { peerTls: opts.peerTls }),
   });
 
   return new Map<string, HttpRoute>([
@@ -65,8 +86,8 @@ export function nodeRoutes(opts: NodeRoutesOptions): Map<string, HttpRoute> {
       },
     ],
     // public like /readyz: indexes, roles and member names only, and the members' status page
-    // probes each other with it (they hold no client token)
-    ['/v1/status', { access: 'public', handle: (_req, res) => sendJson(res, 200, status()) }],
+    // probes each other with it (they hold no client token); the peer listener serves it too
+    [STATUS_PATH, { access: 'public', handle: (_req, res) => sendJson(res, 200, status()) }],
     [
       '/metrics',
       {

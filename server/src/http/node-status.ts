@@ -12,9 +12,19 @@ export interface NodeStatusView {
   readonly appliedIndex: number;
   readonly lastIndex: number;
   readonly members: readonly { readonly name: string; readonly clientUrl: string; readonly role: string }[];
+  /** Why this node is no longer a member (admin/removal.ts); absent while it is one. */
+  readonly removed?: string;
+  /** `--cluster-id`: a member only believes what members of its own cluster say (admin/removal.ts). */
+  readonly clusterId?: string;
 }
 
-export function nodeStatus(coordinator: Coordinator, members: readonly Member[], self: Member): NodeStatusView {
+export function nodeStatus(
+  coordinator: Coordinator,
+  members: readonly Member[],
+  self: Member,
+  removed: string | null = null,
+  clusterId: string | null = null,
+): NodeStatusView {
   const st = coordinator.node.status();
   const leader = members.find((m) => m.id === st.softState.lead);
   return {
@@ -31,5 +41,7 @@ export function nodeStatus(coordinator: Coordinator, members: readonly Member[],
       clientUrl: m.clientUrl,
       role: st.confState.learners.includes(m.id) ? 'learner' : 'voter',
     })),
+    ...(removed === null ? {} : { removed }),
+    ...(clusterId === null ? {} : { clusterId }),
   };
 }

@@ -55,6 +55,26 @@ describe('Readiness', () => {
     }
   });
 
+  it('is not ready once removed from the cluster, whatever else holds — without asking the leader', async () => {
+    const s: StubState = { leaderId: 7, voters: [1], read: () => Promise.resolve() };
+    const { coordinator, reads } = stubCoordinator(s);
+    let removed: string | null = null;
+    const r = new Readiness({
+      coordinator,
+      storageFailed: () => null,
+      leaderName: () => 'n7',
+      catchUpTimeoutMs: 500,
+      removed: () => removed,
+    });
+    expect((await r.check()).ready).toBe(true);
+    removed = 'applied a configuration without n1 (index 9)';
+    expect(await r.check()).toEqual({
+      ready: false,
+      detail: 'removed from the cluster: applied a configuration without n1 (index 9)',
+    });
+    expect(reads()).toBe(1);
+  });
+
   it('is not ready without a leader, outside the configuration, or with failed storage — without asking the leader', async () => {
     const s: StubState = { leaderId: 0, voters: [1], read: () => Promise.resolve() };
     const { coordinator, reads } = stubCoordinator(s);

@@ -22,6 +22,8 @@ export interface ReadinessOptions {
   readonly leaderName: (id: number) => string | null;
   /** How long this node may take to apply up to the leader's commit index. */
   readonly catchUpTimeoutMs: number;
+  /** Why this node was removed from the cluster (admin/removal.ts), or null. */
+  readonly removed?: () => string | null;
 }
 
 export class Readiness {
@@ -40,9 +42,12 @@ export class Readiness {
     const { coordinator } = this.opts;
     const failed = this.opts.storageFailed();
     if (failed !== null) return { ready: false, detail: `storage failed: ${failed.message}` };
+    const removed = this.opts.removed?.() ?? null;
+    if (removed !== null) return { ready: false, detail: `removed from the cluster: ${removed}` };
     const st = coordinator.node.status();
     const self = coordinator.node.id;
     if (!st.confState.voters.includes(self) && !st.confState.learners.includes(self)) {
+      // a joiner (--initial-cluster-state existing) before the leader added it and sent it the log
       return { ready: false, detail: 'not a member of the current configuration' };
     }
     if (coordinator.leaderId === 0) return { ready: false, detail: 'no leader known' };

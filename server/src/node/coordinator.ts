@@ -8,7 +8,14 @@
 
 import type { MemberRegistry } from '../admin/member-registry.js';
 import { decodeNodeState, encodeNodeState } from '../admin/node-state.js';
-import { type Command, CoordinationFsm, decodeEnvelope, encodeEnvelope, type FsmEvent } from '../fsm/index.js';
+import {
+  type Actor,
+  type Command,
+  CoordinationFsm,
+  decodeEnvelope,
+  encodeEnvelope,
+  type FsmEvent,
+} from '../fsm/index.js';
 import { decodeConfChange } from '../raft/confchange.js';
 import type { Entry, NodeId, SoftState } from '../raft/types.js';
 import type { Clock } from './clock.js';
@@ -118,9 +125,13 @@ export class Coordinator {
     return this.node.leaderId;
   }
 
-  /** Proposes a command; resolves with the state machine's result once it is applied here. */
-  async submit(clientId: string, seq: number, cmd: Command): Promise<CommandResult> {
-    const data = encodeEnvelope({ clientId, seq, atMs: Math.floor(this.opts.clock.wallMs()), cmd });
+  /**
+   * Proposes a command; resolves with the state machine's result once it is applied here.
+   * `actor`: the token identity it is proposed for (auth on), which binds and checks sessions.
+   */
+  async submit(clientId: string, seq: number, cmd: Command, actor?: Actor): Promise<CommandResult> {
+    const atMs = Math.floor(this.opts.clock.wallMs());
+    const data = encodeEnvelope({ clientId, seq, atMs, cmd, ...(actor === undefined ? {} : { actor }) });
     const startedMs = this.opts.clock.monotonicMs();
     let applied = false;
     try {

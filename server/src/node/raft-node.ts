@@ -111,6 +111,8 @@ export class RaftNode<Out> {
   private tickTimer: ReturnType<typeof setInterval> | null = null;
   private loopRunning = false;
   private loopScheduled = false;
+  /** Indexes of conf changes applied in the Ready in flight, answered after raw.advance(). */
+  private readonly confChangesApplied: number[] = [];
   /** Between raw.ready() and raw.advance(): takeEarly() may run. */
   private readyInFlight = false;
   private earlyScheduled = false;
@@ -384,6 +386,11 @@ export class RaftNode<Out> {
     }
     if (this.stopped) return;
     this.raw.advance();
+    for (const index of this.confChangesApplied.splice(0)) {
+      const cw = this.confChanges.get(index);
+      this.confChanges.delete(index);
+      cw?.resolve();
+    }
     this.maybeSnapshot();
   }
 
@@ -414,7 +421,9 @@ export class RaftNode<Out> {
       if (w !== undefined) w.index = rs.index;
     }
     if (persisting !== null) {
-      // committed entries that were durable before this Ready need not wait for its fsync
+      // committed entries that were durable before this Ready need not wait for its fsync. All
+      // of them: takeEarly() may hand out the entries after this Ready's during the fsync, which
+      // must not be applied before these. (A conf change among them is answered after advance().)
       if (rd.snapshot === null) {
         const firstNew = rd.entries[0]?.index ?? Number.POSITIVE_INFINITY;
         const durable = rd.committedEntries.filter((e) => e.index < firstNew);
@@ -463,9 +472,13 @@ export class RaftNode<Out> {
       this.appliedIndex = entry.index;
       const cw = this.confChanges.get(entry.index);
       if (cw !== undefined) {
-        this.confChanges.delete(entry.index);
-        if (cw.term === entry.term && entry.type === 'confChange') cw.resolve();
-        else cw.reject(new NodeError('UNAVAILABLE', 'the membership change was overwritten by a new leader; retry'));
+        // the core applies a conf change in advance(): answer "took effect" only after it
+        // (handleReady), or a caller reading the configuration at once would not see it
+        if (cw.term === entry.term && entry.type === 'confChange') this.confChangesApplied.push(entry.index);
+        else {
+          this.confChanges.delete(entry.index);
+          cw.reject(new NodeError('UNAVAILABLE', 'the membership change was overwritten by a new leader; retry'));
+        }
       }
       const w = this.proposals.get(entry.index);
       if (w !== undefined) {

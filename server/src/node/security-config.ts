@@ -59,6 +59,9 @@ export interface PeerTlsMaterial extends TlsMaterial {
 export interface SecurityConfig {
   /** null: clients connect over plaintext ws://. */
   readonly clientTls: TlsMaterial | null;
+  /** Where clientTls and peerTls came from: a SIGHUP reads them again (tls/reload.ts). */
+  readonly clientTlsFiles: TlsFiles | null;
+  readonly peerTlsFiles: PeerTlsFiles | null;
   /** null: peers connect over plaintext (the HMAC handshake still applies with --peer-secret). */
   readonly peerTls: PeerTlsMaterial | null;
   /** null: peers use the client listener. */
@@ -72,7 +75,9 @@ export interface SecurityConfig {
 /** The same as plaintext defaults everywhere: what tests and embedders get without flags. */
 export const INSECURE_DEFAULTS: SecurityConfig = Object.freeze({
   clientTls: null,
+  clientTlsFiles: null,
   peerTls: null,
+  peerTlsFiles: null,
   peerListen: null,
   authTokensFile: null,
   authTokens: null,
@@ -101,11 +106,10 @@ export function parseSecurityConfig(
     parseIntValue(get(flag), flag, fallback, min, max);
   const defaults = DEFAULT_CLIENT_LIMITS;
   return {
-    clientTls:
-      clientFiles === null
-        ? null
-        : loadTlsMaterial(clientFiles, { cert: 'tls-cert', key: 'tls-key', ca: 'tls-ca' }, nowMs),
+    clientTls: clientFiles === null ? null : clientTlsMaterial(clientFiles, nowMs),
+    clientTlsFiles: clientFiles,
     peerTls: peerFiles === null ? null : peerTlsMaterial(peerFiles, nowMs),
+    peerTlsFiles: peerFiles,
     peerListen,
     authTokensFile,
     authTokens: authTokensFile === null ? null : readTokenFile(authTokensFile),
@@ -174,7 +178,7 @@ function clientTlsFiles(get: (flag: SecurityFlag) => string | undefined): TlsFil
   return { cert, key, ca };
 }
 
-type PeerTlsFiles = TlsFiles & { readonly ca: string };
+export type PeerTlsFiles = TlsFiles & { readonly ca: string };
 
 function peerTlsFiles(get: (flag: SecurityFlag) => string | undefined): PeerTlsFiles | null {
   const cert = get('peer-tls-cert');
@@ -188,7 +192,13 @@ function peerTlsFiles(get: (flag: SecurityFlag) => string | undefined): PeerTlsF
   return { cert, key, ca };
 }
 
-function peerTlsMaterial(files: PeerTlsFiles, nowMs: number): PeerTlsMaterial {
+/** Reads and checks the client listener's files (at start, and on a reload). Throws ConfigError. */
+export function clientTlsMaterial(files: TlsFiles, nowMs: number): TlsMaterial {
+  return loadTlsMaterial(files, { cert: 'tls-cert', key: 'tls-key', ca: 'tls-ca' }, nowMs);
+}
+
+/** Reads and checks the peer files (at start, and on a reload). Throws ConfigError. */
+export function peerTlsMaterial(files: PeerTlsFiles, nowMs: number): PeerTlsMaterial {
   const material = loadTlsMaterial(files, { cert: 'peer-tls-cert', key: 'peer-tls-key', ca: 'peer-tls-ca' }, nowMs);
   return { ...material, ca: material.ca ?? Buffer.alloc(0) };
 }

@@ -6,14 +6,17 @@
  */
 import { randomInt } from 'node:crypto';
 import type { IncomingMessage, Server } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { AdminApi } from '../admin/admin-api.js';
 import { handOffLeadership } from '../admin/handoff.js';
 import { encodeMemberContext } from '../admin/member-context.js';
 import { MemberRegistry } from '../admin/member-registry.js';
+import { REMOVAL_PROBE_ELECTION_TIMEOUTS, type Removal, RemovalWatcher } from '../admin/removal.js';
 import { ClientApi } from '../api/client-api.js';
-import { nodeRoutes } from '../http/node-routes.js';
+import { MEMBER_STATUS_TIMEOUT_MS, nodeRoutes, peerListenerRoutes } from '../http/node-routes.js';
+import { fetchPeerStatus } from '../http/peer-status-fetch.js';
 import { createHttpHandler } from '../http/routes.js';
 import { apiObserver, bindNodeMetrics } from '../metrics/bind.js';
 import { NodeMetrics } from '../metrics/node-metrics.js';
@@ -21,6 +24,7 @@ import { bootstrapLog } from '../raft/confchange.js';
 import type { Rng } from '../raft/config.js';
 import { DiskStorage } from '../storage/disk-storage.js';
 import { createClientListener, createPeerListener } from '../tls/listeners.js';
+import { TlsReloader, type TlsReloadOutcome } from '../tls/reload.js';
 import { WsTransport } from '../transport/ws-transport.js';
 import { type Clock, systemClock } from './clock.js';
 import type { ServerConfig } from './config.js';
@@ -45,6 +49,10 @@ export interface RunningServer {
   readonly self: Member;
   /** Re-reads the --auth-tokens file (SIGHUP); a bad file changes nothing. True when reloaded. */
   reloadAuthTokens(): boolean;
+  /** Re-reads the client and peer TLS files (SIGHUP) for new connections; bad files change nothing. */
+  reloadTls(): TlsReloadOutcome;
+  /** Resolves if this node is removed from the cluster: exit (EXIT_REMOVED) after a short grace. */
+  readonly removed: Promise<Removal>;
   /** Transfers leadership if leading, closes clients and peers, stops the loop, closes storage. */
   close(): Promise<void>;
   /** Resolves when the node stopped on its own (storage failure): exit and recover from disk. */
@@ -135,25 +143,56 @@ export async function startServer(
   });
   coordinator.node.onFatal((err) => resolveFatal(err));
 
+  // the peer side's certificate can change (SIGHUP); the probes ask for it when they dial
+  let tls: TlsReloader | null = null;
+  const peerTls = () => tls?.currentPeerTls() ?? config.security.peerTls;
+  const removal = new RemovalWatcher({
+    node: coordinator.node,
+    self,
+    clusterId: config.clusterId,
+    peers: () => registry.known().filter((m) => m.id !== self.id && m.peerUrl !== ''),
+    fetchStatus: (m) => fetchPeerStatus(m.peerUrl, peerTls(), MEMBER_STATUS_TIMEOUT_MS),
+    monotonicMs: () => clock.monotonicMs(),
+    logger: logger.child({ component: 'admin' }),
+    leaderlessMs: REMOVAL_PROBE_ELECTION_TIMEOUTS * timing.tickMs * timing.electionTimeoutTicks,
+    probeEveryMs: REMOVAL_PROBE_ELECTION_TIMEOUTS * timing.tickMs * timing.electionTimeoutTicks,
+  });
+  const removed = new Promise<Removal>((resolve) => removal.onRemoved(resolve));
+  const httpLogger = logger.child({ component: 'http' });
+  const routes = nodeRoutes({
+    coordinator,
+    members,
+    self,
+    metrics,
+    clock,
+    storageFailed: () => storage.failed,
+    readyCatchUpMs: config.tickMs * config.electionTimeoutTicks,
+    removed: () => removal.removed?.reason ?? null,
+    peerTls,
+    clusterId: config.clusterId,
+  });
   const http = createClientListener(config.security.clientTls, logger);
-  http.on(
-    'request',
-    createHttpHandler(
-      nodeRoutes({
-        coordinator,
-        members,
-        self,
-        metrics,
-        clock,
-        storageFailed: () => storage.failed,
-        readyCatchUpMs: config.tickMs * config.electionTimeoutTicks,
-      }),
-      logger.child({ component: 'http' }),
-      security.authorizeHttp,
-    ),
-  );
+  http.on('request', createHttpHandler(routes, httpLogger, security.authorizeHttp));
   const peerListener =
-    config.security.peerListen === null ? null : createPeerListener(config.security.peerTls, transport, logger);
+    config.security.peerListen === null
+      ? null
+      : createPeerListener(
+          config.security.peerTls,
+          transport,
+          logger,
+          createHttpHandler(peerListenerRoutes(routes), httpLogger),
+        );
+  tls = new TlsReloader({
+    clientFiles: config.security.clientTlsFiles,
+    peerFiles: config.security.peerTlsFiles,
+    // with TLS these are HTTPS servers (tls/listeners.ts)
+    clientListener: config.security.clientTls === null ? null : (http as unknown as HttpsServer),
+    peerListener: config.security.peerTls === null ? null : (peerListener as unknown as HttpsServer | null),
+    transport,
+    initialPeerTls: config.security.peerTls,
+    logger: logger.child({ component: 'tls' }),
+    wallMs: () => clock.wallMs(),
+  });
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = (req.url ?? '/').split('?')[0];
     // with a peer listener, peers never come in through the client port (it may lack mutual TLS)
@@ -196,7 +235,19 @@ export async function startServer(
     })();
     return closing;
   };
-  return { config, coordinator, port, peerPort, self, close, fatal, reloadAuthTokens: security.reloadAuthTokens };
+  const tlsReloader = tls;
+  return {
+    config,
+    coordinator,
+    port,
+    peerPort,
+    self,
+    close,
+    fatal,
+    removed,
+    reloadAuthTokens: security.reloadAuthTokens,
+    reloadTls: () => tlsReloader.reload(),
+  };
 }
 
 function isEmpty(storage: NodeStorage): boolean {

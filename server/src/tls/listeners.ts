@@ -1,11 +1,17 @@
 /**
  * The node's listeners. The client listener is HTTP, or HTTPS with `--tls-cert` (and asks for
  * client certificates signed by `--tls-ca` when given). The peer listener (`--peer-listen`)
- * serves `/v1/peer` upgrades only; with `--peer-tls-*` it is mutual TLS: a peer that presents no
+ * serves `/v1/peer` upgrades, and the plain requests `requests` answers (`/v1/status`); with `--peer-tls-*` it is mutual TLS: a peer that presents no
  * certificate, or one not signed by the peer CA, fails the TLS handshake and never reaches the
  * transport (whose HMAC handshake still runs on top when `--peer-secret` is set).
  */
-import { createServer as createHttpServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import {
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type RequestListener,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { Duplex } from 'node:stream';
 import type { Logger } from '../node/logger.js';
@@ -29,16 +35,18 @@ export interface PeerUpgradeHandler {
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
 }
 
-export function createPeerListener(tls: PeerTlsMaterial | null, transport: PeerUpgradeHandler, logger: Logger): Server {
-  const notFound: RequestListener = (_req, res) => {
-    res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
-  };
+export function createPeerListener(
+  tls: PeerTlsMaterial | null,
+  transport: PeerUpgradeHandler,
+  logger: Logger,
+  requests: RequestListener = notFound,
+): Server {
   const server =
     tls === null
-      ? createHttpServer(notFound)
+      ? createHttpServer(requests)
       : createHttpsServer(
           { cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: true, rejectUnauthorized: true },
-          notFound,
+          requests,
         );
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if ((req.url ?? '/').split('?')[0] === PEER_PATH) transport.handleUpgrade(req, socket, head);
@@ -53,4 +61,8 @@ export function createPeerListener(tls: PeerTlsMaterial | null, transport: PeerU
     });
   }
   return server;
+}
+
+function notFound(_req: IncomingMessage, res: ServerResponse): void {
+  res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
 }

@@ -47,7 +47,8 @@ export interface PeerTlsOptions {
 
 export type ResolvedWsTransportOptions = Required<Omit<WsTransportOptions, 'peerSecret' | 'tls'>> & {
   readonly peerSecret: Uint8Array | null;
-  readonly tls: PeerTlsOptions | null;
+  /** Replaced by a certificate reload (WsTransport.setTls); each outbound link reads it when it dials. */
+  tls: PeerTlsOptions | null;
 };
 
 /** A shorter secret is too easy to guess offline from one recorded handshake. */

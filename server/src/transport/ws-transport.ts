@@ -27,7 +27,12 @@ import {
 import { WebSocketServer } from 'ws';
 import type { Message, NodeId } from '../raft/types.js';
 import { InboundLink } from './inbound-link.js';
-import { type ResolvedWsTransportOptions, resolveWsTransportOptions, type WsTransportOptions } from './options.js';
+import {
+  type PeerTlsOptions,
+  type ResolvedWsTransportOptions,
+  resolveWsTransportOptions,
+  type WsTransportOptions,
+} from './options.js';
 import { OutboundLink } from './outbound-link.js';
 import { PeerDirectory, type PeerEntry } from './peer-directory.js';
 import { isPeerBound } from './peer-message.js';
@@ -93,6 +98,14 @@ export class WsTransport implements Transport {
 
   onSnapshotStatus(handler: (peer: NodeId, ok: boolean) => void): void {
     this.snapshotHandler = handler;
+  }
+
+  /**
+   * New certificate, key and CA for outbound links (a SIGHUP reload): every link dialled from now
+   * on presents them; links already open keep the ones they were made with.
+   */
+  setTls(tls: PeerTlsOptions): void {
+    this.options.tls = tls;
   }
 
   setPeers(peers: ReadonlyMap<NodeId, PeerAddress>): void {

@@ -190,8 +190,13 @@ describe('end state, recovery, election safety', () => {
       recoveryMs,
       convergedMs: recoveryMs === null ? null : recoveryMs + 100,
       bootMs,
+      error: null,
     });
     expect(checkRecovery([fault(500)], 10_000).violations).toEqual([]);
+    // a membership change the cluster refused (the nemesis could not put the member back)
+    expect(checkRecovery([{ ...fault(500), error: 'heal: UNAVAILABLE: no leader' }], 10_000).violations).toHaveLength(
+      1,
+    );
     expect(checkRecovery([fault(12_000)], 10_000).violations).toHaveLength(1);
     expect(checkRecovery([fault(null)], 10_000).violations).toHaveLength(1);
     // the bound starts once the restarted processes booted, and still holds after it

@@ -23,8 +23,15 @@ export function checkRecovery(
   let maxRecovery: { ms: number; fault: string } | null = null;
   let maxConvergence: { ms: number; fault: string } | null = null;
   for (const f of faults) {
-    if (f.healMs === null) continue;
     const label = `#${f.index} ${f.kind} (${f.detail})`;
+    if (f.error !== null) {
+      violations.push({
+        check: 'recovery',
+        message: `${label}: the cluster refused the fault's own steps: ${f.error}`,
+        atMs: f.startMs,
+      });
+    }
+    if (f.healMs === null) continue;
     if (f.recoveryMs === null) {
       violations.push({ check: 'recovery', message: `${label}: not serving again after the heal`, atMs: f.healMs });
       continue;

@@ -13,6 +13,7 @@ import { monotonicMs } from '../clock.js';
 import { NetnsNet } from '../net/netns/netns-net.js';
 import type { NetMode, PeerNet } from '../net/peer-net.js';
 import { ProxyNet } from '../net/proxy-net.js';
+import { trackDir, untrackDir } from './child-registry.js';
 import { NodeProcess, type NodeProcessSpec } from './node-process.js';
 import { fetchStatus, type NodeStatusView } from './status.js';
 
@@ -76,6 +77,7 @@ export class ChaosCluster {
 
   static async start(options: ChaosClusterOptions): Promise<ChaosCluster> {
     const root = mkdtempSync(join(tmpdir(), 'baton-chaos-'));
+    trackDir(root);
     mkdirSync(options.logDir, { recursive: true });
     const names = Array.from({ length: options.size }, (_, i) => `n${i + 1}`);
     let net: PeerNet | null = null;
@@ -153,6 +155,34 @@ export class ChaosCluster {
     this.paused.delete(name);
   }
 
+  /** How `name`'s current process ended within `timeoutMs`, or null if it still runs (see expectExit). */
+  waitExit(name: string, timeoutMs: number): Promise<{ code: number | null; signal: string | null } | null> {
+    return this.node(name).waitExit(timeoutMs);
+  }
+
+  /** The node may exit on its own from now on (a removed member stops itself): not a crash. */
+  expectExit(name: string): void {
+    if (this.node(name).running) this.stopping.add(name);
+  }
+
+  /**
+   * Deletes a stopped node's data directory; from then on it starts as a new member joining an
+   * existing cluster (`--initial-cluster-state existing`: it waits for the leader to add it and
+   * send it the log), the way an operator replaces a member.
+   */
+  wipe(name: string): void {
+    const node = this.node(name);
+    if (node.running) throw new Error(`${name} must be stopped before its data is deleted`);
+    rmSync(join(this.root, name), { recursive: true, force: true });
+    node.extraArgs = ['--initial-cluster-state', 'existing'];
+  }
+
+  /** The base URL a member add records for `name` (its real peer endpoint, not a proxy). */
+  peerUrlOf(name: string): string {
+    const { host, port } = this.net.listenOn(name);
+    return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  }
+
   restart(name: string): void {
     const node = this.node(name);
     if (node.running) return;
@@ -192,7 +222,8 @@ export class ChaosCluster {
     await Promise.all(this.nodes.map((n) => n.kill('SIGKILL')));
     await this.net.close();
     await Promise.all([...this.logs.values()].map((s) => new Promise<void>((resolve) => s.end(() => resolve()))));
-    if (!keepData) rmSync(this.root, { recursive: true, force: true });
+    if (keepData) untrackDir(this.root);
+    else rmSync(this.root, { recursive: true, force: true });
   }
 
   /**

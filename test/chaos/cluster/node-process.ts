@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { SERVER_BIN } from '../../cluster/harness.js';
+import { trackChild } from './child-registry.js';
 
 /** How much of a node's output is kept in memory (the full log goes to a file). */
 const OUTPUT_TAIL_CHARS = 20_000;
@@ -25,6 +26,8 @@ export interface NodeProcessSpec {
 export class NodeProcess {
   proc: ChildProcess | null = null;
   output = '';
+  /** Flags added at the next starts (a re-added member starts as a joiner of an existing cluster). */
+  extraArgs: string[] = [];
 
   constructor(readonly spec: NodeProcessSpec) {}
 
@@ -51,7 +54,7 @@ export class NodeProcess {
   start(): void {
     if (this.proc !== null) throw new Error(`${this.name} is already running`);
     const [command, ...prefixArgs] = [...this.spec.commandPrefix, process.execPath];
-    const proc = spawn(command!, [...prefixArgs, SERVER_BIN, ...this.spec.args], {
+    const proc = spawn(command!, [...prefixArgs, SERVER_BIN, ...this.spec.args, ...this.extraArgs], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, ...this.spec.env },
     });
@@ -68,7 +71,25 @@ export class NodeProcess {
       keep(Buffer.from(`${this.name}: cannot start: ${err.message}\n`));
       if (this.proc === proc) this.proc = null;
     });
+    trackChild(proc);
     this.proc = proc;
+  }
+
+  /** The exit of the current process within `timeoutMs` (code, signal), or null if it still runs then. */
+  async waitExit(timeoutMs: number): Promise<{ code: number | null; signal: string | null } | null> {
+    const proc = this.proc;
+    if (proc === null) return null;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        proc.off('exit', onExit);
+        resolve(null);
+      }, timeoutMs);
+      const onExit = (code: number | null, signal: string | null): void => {
+        clearTimeout(timer);
+        resolve({ code, signal });
+      };
+      proc.once('exit', onExit);
+    });
   }
 
   /** Sends `signal` and waits for the process to exit. */

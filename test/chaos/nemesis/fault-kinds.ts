@@ -2,13 +2,15 @@
  * The faults the nemesis injects, each as inject → (hold for the planned time) → heal. Targets
  * that depend on the cluster (the leader) are resolved when the fault starts; random choices come
  * from the fault's own seeded generator, so a seed replays the same plan.
- *
- * Not here, on purpose (see ../README.md): membership change — the server has no API to add or
- * remove a member yet.
  */
 import type { SimRng } from '../../sim/rng.js';
 import type { ChaosCluster } from '../cluster/chaos-cluster.js';
 import type { WorkerPool } from '../workload/worker-pool.js';
+
+/** What a removed member exits with once it noticed (server/src/admin/removal.ts). */
+const EXIT_REMOVED = 5;
+/** Its grace (3 s) plus the time to notice, on a busy machine. */
+const REMOVED_EXIT_WAIT_MS = 15_000;
 
 export const FAULT_KINDS = [
   'partition-halves',
@@ -25,6 +27,7 @@ export const FAULT_KINDS = [
   'partition-client',
   'transfer-leader',
   'slow-disk',
+  'remove-add-member',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -41,6 +44,15 @@ export interface FaultContext {
   readonly fencedHolder: () => Promise<number | null>;
   /** Cuts a worker off from every node (its traffic goes through its own proxies), or heals it. */
   readonly setClientBlocked: (workerId: number, blocked: boolean) => void;
+  /** Membership changes through the admin API (retried until done or a deadline; throws then). */
+  readonly members: MemberOps;
+}
+
+export interface MemberOps {
+  /** Removes `name` from the configuration; resolves once the removal committed. */
+  readonly remove: (name: string) => Promise<void>;
+  /** Adds `name` as a learner, waits for it to catch up, promotes it to voter. */
+  readonly add: (name: string) => Promise<void>;
 }
 
 /** Kinds this cluster cannot inject, with the reason: the nemesis leaves them out of its plan. */
@@ -56,6 +68,8 @@ export interface ActiveFault {
   /** Nodes or workers it acts on (timeline rows). */
   readonly targets: readonly string[];
   readonly heal: () => Promise<void>;
+  /** Something the fault saw go wrong on the way (a check of its own); the checks report it. */
+  readonly error?: string;
 }
 
 export async function injectFault(kind: FaultKind, ctx: FaultContext, rng: SimRng): Promise<ActiveFault> {
@@ -172,6 +186,36 @@ export async function injectFault(kind: FaultKind, ctx: FaultContext, rng: SimRn
         heal: async () => cluster.setDiskDelay(target, 0),
       };
     }
+    case 'remove-add-member': {
+      // an operator replacing a member (README "Adding, replacing and removing a member"):
+      // remove it (the leader itself now and then: it hands over first), stop it, delete its
+      // data; at the heal start it empty as a joiner and add it back — learner, catch up, voter
+      const leader = await ctx.leader();
+      const target = leader !== null && rng.chance(0.3) ? leader : rng.pick(names.filter((n) => n !== leader));
+      cluster.expectExit(target);
+      await ctx.members.remove(target);
+      // half the time let it find out: a removed member stops itself and exits EXIT_REMOVED
+      const waitsForExit = rng.chance(0.5);
+      let error: string | undefined;
+      if (waitsForExit) {
+        const exit = await cluster.waitExit(target, REMOVED_EXIT_WAIT_MS);
+        if (exit?.code !== EXIT_REMOVED) {
+          // reported, and the fault goes on (stop it, put it back) so the run stays whole
+          error = `removed member ${target} ${exit === null ? `still ran ${REMOVED_EXIT_WAIT_MS} ms later` : `exited with code ${exit.code} signal ${exit.signal}`}, not with ${EXIT_REMOVED}`;
+        }
+      }
+      await cluster.kill(target, 'SIGKILL');
+      cluster.wipe(target);
+      return {
+        detail: `remove ${target}${target === leader ? ' (leader)' : ''}${waitsForExit ? ', it exits by itself' : ', SIGKILL it'}, delete its data, add it back empty`,
+        targets: [target],
+        heal: async () => {
+          cluster.restart(target);
+          await ctx.members.add(target);
+        },
+        ...(error === undefined ? {} : { error }),
+      };
+    }
     case 'transfer-leader': {
       // no API triggers a transfer: a graceful SIGTERM hands leadership off first (DESIGN §7)
       const leader = (await ctx.leader()) ?? rng.pick(names);
@@ -200,6 +244,8 @@ export function faultDurationMs(kind: FaultKind, rng: SimRng, ttlMs: number): nu
       return rng.nextInt(500, 2_001);
     case 'transfer-leader':
       return rng.nextInt(0, 1_001);
+    case 'remove-add-member':
+      return rng.nextInt(500, 4_001);
     case 'pause-node':
     case 'pause-leader':
       return rng.nextInt(1_500, ttlMs + 3_001);

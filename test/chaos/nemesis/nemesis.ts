@@ -11,7 +11,7 @@
 import { SimRng } from '../../sim/rng.js';
 import { monotonicMs, sleep } from '../clock.js';
 import type { HistoryRecord } from '../worker/protocol.js';
-import { type FaultContext, type FaultKind, faultDurationMs, injectFault } from './fault-kinds.js';
+import { type ActiveFault, type FaultContext, type FaultKind, faultDurationMs, injectFault } from './fault-kinds.js';
 import type { Probe } from './probe.js';
 
 export interface FaultRecord {
@@ -33,6 +33,11 @@ export interface FaultRecord {
    * when a node never said so. The recovery bound applies to the time after it.
    */
   bootMs: number | null;
+  /**
+   * Why the nemesis could not inject or heal this fault (a membership change the cluster kept
+   * refusing), or null. The checks count it as a violation: a healthy cluster must take it.
+   */
+  error: string | null;
 }
 
 export interface NemesisOptions {
@@ -49,7 +54,13 @@ export interface NemesisOptions {
 }
 
 /** Faults after which the cluster's state is read back (a restart must not lose acknowledged state). */
-const READ_BACK_AFTER: ReadonlySet<FaultKind> = new Set(['kill-one', 'kill-leader', 'kill-all', 'transfer-leader']);
+const READ_BACK_AFTER: ReadonlySet<FaultKind> = new Set([
+  'kill-one',
+  'kill-leader',
+  'kill-all',
+  'transfer-leader',
+  'remove-add-member',
+]);
 
 /** How often the long run adds a second fault on top of the first. */
 const COMPOSE_CHANCE = 0.2;
@@ -103,6 +114,7 @@ const LONG_RUN_WEIGHTS: Readonly<Record<FaultKind, number>> = {
   'partition-client': 2,
   'transfer-leader': 2,
   'slow-disk': 2,
+  'remove-add-member': 2,
 };
 
 export class Nemesis {
@@ -181,16 +193,30 @@ export class Nemesis {
         recoveryMs: null,
         convergedMs: null,
         bootMs: null,
+        error: null,
       };
       this.faults.push(rec);
-      const active = await injectFault(kind, this.ctx, faultRng);
+      let active: ActiveFault;
+      try {
+        active = await injectFault(kind, this.ctx, faultRng);
+      } catch (err) {
+        rec.error = `inject: ${errorText(err)}`;
+        active = { detail: `could not inject: ${errorText(err)}`, targets: [], heal: async () => {} };
+      }
       rec.detail =
         kinds.length > 1 ? `${active.detail} (together with ${kinds.filter((k) => k !== kind)})` : active.detail;
       rec.targets = active.targets;
+      if (active.error !== undefined) rec.error = active.error;
       started.push({ rec, heal: active.heal });
     }
     await sleep(holdMs);
-    for (const { heal } of [...started].reverse()) await heal();
+    for (const { rec, heal } of [...started].reverse()) {
+      try {
+        await heal();
+      } catch (err) {
+        rec.error = `heal: ${errorText(err)}`;
+      }
+    }
     const healMs = this.now();
     const healMonoMs = monotonicMs();
     const { servingMs: recoveryMs, convergedMs } = await this.probe.waitRecovered(this.options.giveUpMs);
@@ -213,7 +239,7 @@ export class Nemesis {
     }
     for (const { rec } of started) {
       this.options.log(
-        `${(rec.startMs / 1000).toFixed(1)}s fault #${rec.index} ${rec.kind}: ${rec.detail}, ${rec.plannedMs} ms; after the heal ${bootMs === null ? '' : `nodes booted in ${ms(bootMs)}, `}serving again in ${ms(recoveryMs)}, all nodes agree on the leader in ${ms(convergedMs)}`,
+        `${(rec.startMs / 1000).toFixed(1)}s fault #${rec.index} ${rec.kind}: ${rec.detail}, ${rec.plannedMs} ms; after the heal ${bootMs === null ? '' : `nodes booted in ${ms(bootMs)}, `}serving again in ${ms(recoveryMs)}, all nodes agree on the leader in ${ms(convergedMs)}${rec.error === null ? '' : `; FAILED (${rec.error})`}`,
       );
     }
     if (kinds.some((k) => READ_BACK_AFTER.has(k))) await this.probe.readAll(this.options.names, 'probe', this.record);
@@ -232,6 +258,11 @@ export class Nemesis {
     }
     return lastMs - healMonoMs;
   }
+}
+
+function errorText(err: unknown): string {
+  if (err instanceof Error) return 'code' in err ? `${String(err.code)}: ${err.message}` : err.message;
+  return String(err);
 }
 
 function ms(v: number | null): string {

@@ -95,7 +95,7 @@ export function formatSummary(data: RunData, checked: CheckedRun, replayCommand:
     );
   }
   const leftOut = [...data.faultsLeftOut].map(([kind, why]) => `${kind} (${why})`);
-  out.push(`not injected: membership change (no server API yet)${leftOut.map((l) => `, ${l}`).join('')}`);
+  if (leftOut.length > 0) out.push(`not injected: ${leftOut.join(', ')}`);
   if (data.portWaits > 0) out.push(`restarts that waited for a port held by another process: ${data.portWaits}`);
   out.push('');
 

@@ -14,6 +14,7 @@ import { monotonicMs, runClock, sleep } from '../clock.js';
 import { ChaosCluster } from '../cluster/chaos-cluster.js';
 import { StatusPoller } from '../cluster/status-poller.js';
 import { unsupportedFaults } from '../nemesis/fault-kinds.js';
+import { MemberAdmin } from '../nemesis/member-ops.js';
 import { Nemesis } from '../nemesis/nemesis.js';
 import { Probe } from '../nemesis/probe.js';
 import { ClientNet } from '../net/client-proxy.js';
@@ -69,6 +70,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
   let pool: WorkerPool | null = null;
   const clientNets = new Map<number, ClientNet>();
   let probe: Probe | null = null;
+  let memberAdmin: MemberAdmin | null = null;
   let faults: Nemesis['faults'] = [];
   const startedAtMs = now();
   try {
@@ -110,6 +112,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
 
     const lanes = startLanes(workers, options.lanesPerWorker, options.workload, workloadRng, rec, now);
     await sleep(WARMUP_MS);
+    memberAdmin = await MemberAdmin.connect(cluster);
     const nemesis = new Nemesis(
       {
         cluster,
@@ -118,6 +121,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
         ttlMs: options.ttlMs,
         fencedHolder: () => rec.fencedHolder(workers),
         setClientBlocked: (id, blocked) => clientNets.get(id)?.setBlocked(blocked),
+        members: memberAdmin,
       },
       probe,
       nemesisRng,
@@ -151,6 +155,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     await probe.readAll(ALL_NAMES, FINAL_CLIENT, rec.record);
     for (const name of FENCED_LOCKS) store.apply(FINAL_CLIENT, 0, 'read', name, 0, null);
   } finally {
+    await memberAdmin?.close();
     await probe?.close();
     await poller.stop();
     await pool?.killAll();

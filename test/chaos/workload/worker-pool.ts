@@ -3,7 +3,9 @@
  * store calls, collects their records, and pauses/continues them for the nemesis (keeping every
  * pause interval: a holder paused when its lock moved on is excused by the handover check).
  */
+
 import { type ChildProcess, fork } from 'node:child_process';
+import { trackChild } from '../cluster/child-registry.js';
 import type {
   FromWorker,
   HistoryRecord,
@@ -156,6 +158,7 @@ export class WorkerPool {
         stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
         serialization: 'json',
       });
+      trackChild(proc);
       const handle = new WorkerHandle(id, proc, now);
       workers.push(handle);
       ready.push(

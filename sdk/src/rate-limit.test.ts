@@ -5,7 +5,7 @@
  * server's exactly-once window.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { DEDUP_WINDOW_SEQS } from './channel.js';
+import { DEDUP_WINDOW_SEQS, RATE_LIMIT_MIN_RETRY_MS, rateLimitRetryDelayMs } from './channel.js';
 import type { BatonClient } from './client.js';
 import { FakeServer, type Received } from './testing/fake-server.js';
 import { connect } from './testing/helpers.js';
@@ -78,5 +78,15 @@ describe('a retry waiting out a rate limit', () => {
     }
     expect(acquires[retryAt]?.fields.seq).toBe(firstSeq);
     expect(acquires).toHaveLength(DEDUP_WINDOW_SEQS + 22);
+  });
+});
+
+describe('rateLimitRetryDelayMs', () => {
+  it('follows the hint, spread by up to 2x, with a floor, and does not grow with retries', () => {
+    expect(rateLimitRetryDelayMs(300, () => 0)).toBe(300);
+    expect(rateLimitRetryDelayMs(300, () => 0.999)).toBe(600);
+    expect(rateLimitRetryDelayMs(1, () => 0)).toBe(RATE_LIMIT_MIN_RETRY_MS);
+    const delays = Array.from({ length: 10 }, () => rateLimitRetryDelayMs(20, () => 0.5));
+    expect(new Set(delays)).toEqual(new Set([30]));
   });
 });

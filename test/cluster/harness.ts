@@ -316,7 +316,8 @@ export async function leaderClient(cluster: TestCluster): Promise<WsClient> {
   return WsClient.connect(leader.clientUrl);
 }
 
-function httpJson<T>(port: number, path: string): Promise<T | null> {
+/** GET a node's JSON endpoint on loopback; null when it does not answer or answers no JSON. */
+export function httpJson<T>(port: number, path: string): Promise<T | null> {
   return new Promise((resolve) => {
     const req = get({ host: HOST, port, path, timeout: 1_000 }, (res) => {
       let body = '';

@@ -6,11 +6,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseServerConfig, type RunningServer, startServer } from '@baton/server';
-import { freePort, HOST, SERVER_BIN, waitFor } from '../../cluster/harness.js';
+import { freePort, HOST, httpJson, SERVER_BIN, waitFor } from '../../cluster/harness.js';
 import { type ProcSample, sampleProcess } from './proc-stats.js';
 
 export interface NodeStatus {
@@ -289,25 +288,4 @@ export class BenchCluster {
   logs(): string {
     return this.nodes.map((n) => `--- ${n.name}\n${n.logs()}`).join('\n');
   }
-}
-
-function httpJson<T>(port: number, path: string): Promise<T | null> {
-  return new Promise((resolve) => {
-    const req = get({ host: HOST, port, path, timeout: 1_000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => {
-        body += c;
-      });
-      res.on('end', () => {
-        try {
-          resolve(JSON.parse(body) as T);
-        } catch {
-          resolve(null);
-        }
-      });
-    });
-    req.on('error', () => resolve(null));
-    req.on('timeout', () => req.destroy());
-  });
 }

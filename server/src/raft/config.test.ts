@@ -38,6 +38,7 @@ describe('resolveConfig', () => {
       readOnlyOption: 'safe',
       leaseDriftTicks: 2,
       snapshotTimeoutTicks: 100,
+      eagerCommitPropagation: false,
     });
   });
 
@@ -70,6 +71,7 @@ describe('resolveConfig', () => {
         lease: fc.boolean(),
         drift: fc.nat(),
         extraSnapshot: fc.integer({ min: 1, max: 100 }),
+        eagerCommitPropagation: fc.boolean(),
       })
       .map(({ extraElection, lease, drift, extraSnapshot, ...r }) => {
         const electionTimeoutTicks = r.heartbeatTicks + extraElection;

@@ -40,6 +40,12 @@ export interface RaftConfig {
   readonly leaseDriftTicks?: number;
   /** Resend a snapshot no one acknowledged after this many ticks (reportSnapshot is the fast path). */
   readonly snapshotTimeoutTicks?: number;
+  /**
+   * Send a follower the new commit index as soon as it advances (etcd's behaviour; the ported
+   * etcd interaction tests expect it). Off by default: the next append or heartbeat carries it,
+   * so a commit costs one frame each way per follower instead of two (see flushAppends).
+   */
+  readonly eagerCommitPropagation?: boolean;
 }
 
 export type ResolvedRaftConfig = Required<RaftConfig>;
@@ -61,6 +67,7 @@ export function resolveConfig(c: RaftConfig): ResolvedRaftConfig {
     readOnlyOption: 'safe',
     leaseDriftTicks: 2,
     snapshotTimeoutTicks: 10 * (given.electionTimeoutTicks ?? 10),
+    eagerCommitPropagation: false,
     ...given,
   };
   invariant(Number.isInteger(r.id) && r.id > 0, `node id must be a positive integer, got ${r.id}`);

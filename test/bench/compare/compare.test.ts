@@ -98,6 +98,16 @@ describe('npm run bench -- --quick', () => {
       }
       expect(ran).toContain('baton');
 
+      // the disk floor is measured before any system, and said in the notes
+      const disk = result.machine.disk;
+      expect(disk, output).not.toBeNull();
+      expect(disk?.backToBackP50Ms).toBeGreaterThan(0);
+      expect(disk?.afterIdleP50Ms).toBeGreaterThan(0);
+      expect(
+        result.notes.some((n) => n.startsWith('disk floor:')),
+        result.notes.join('\n'),
+      ).toBe(true);
+
       // every row of the plan, in order
       const ttl = result.rows.find((r) => r.id === 'takeover.ttlMs')?.values.baton ?? null;
       expect(result.rows.map((r) => r.id)).toEqual(rowSpecs(QUICK_PLAN, ttl).map((r) => r.id));

@@ -13,6 +13,7 @@ import { SYSTEM_LABELS, SYSTEM_NAMES, type SystemName } from './clients/lock-cli
 import { ensurePeers, type PeerAvailability } from './peers/apt.js';
 import { type BenchPlan, HEALTHY_TIMEOUT_MS, type Workload } from './plan.js';
 import { installCleanupHandlers } from './proc/cleanup.js';
+import { type DiskFloor, describeDiskFloor, measureDiskFloor } from './proc/disk-floor.js';
 import { Progress } from './progress.js';
 import { renderHtml } from './report/chart.js';
 import { type BenchResult, RESULT_FORMAT_VERSION, type ResultRow, type SystemReport } from './report/result.js';
@@ -219,6 +220,12 @@ function buildRows(
   });
 }
 
+/** Rounds of the disk probe (each: two writes back to back, a pause, one write). */
+const DISK_FLOOR_ROUNDS = 200;
+const DISK_FLOOR_ROUNDS_QUICK = 20;
+/** About the pause between two rounds of workload 4. */
+const DISK_FLOOR_IDLE_MS = 10;
+
 export async function runBench(options: RunOptions): Promise<{ result: BenchResult; ok: boolean }> {
   installCleanupHandlers();
   const t0 = performance.now();
@@ -248,6 +255,15 @@ export async function runBench(options: RunOptions): Promise<{ result: BenchResu
     } else bins.set(s, a.bin);
   }
 
+  // before any system runs, so that nothing else uses the disk
+  let disk: DiskFloor | null = null;
+  try {
+    disk = await measureDiskFloor(options.plan.quick ? DISK_FLOOR_ROUNDS_QUICK : DISK_FLOOR_ROUNDS, DISK_FLOOR_IDLE_MS);
+    notes.push(describeDiskFloor(disk));
+  } catch (err) {
+    notes.push(`disk floor not measured: ${err instanceof Error ? err.message : String(err)}`);
+  }
+
   const tasks = planTasks(options.plan, options.workloads);
   const order = SYSTEM_NAMES.filter((s) => bins.has(s));
   const progress = new Progress(
@@ -274,6 +290,7 @@ export async function runBench(options: RunOptions): Promise<{ result: BenchResu
         node: process.version,
         platform: process.platform,
         loadAverage: loadavg().map((l) => Number(l.toFixed(2))),
+        disk,
       },
       plan: options.plan,
       workloads: options.workloads,

@@ -386,7 +386,8 @@ export class InteractionEnv {
   }
 
   private newRawNode(id: NodeId, storage: MemoryStorage, rng: Lcg, options: NodeOptions, applied: number): RawNode {
-    return new RawNode({ ...options, id, storage, rng, applied });
+    // etcd's scripts expect a commit index to go out as soon as it advances
+    return new RawNode({ eagerCommitPropagation: true, ...options, id, storage, rng, applied });
   }
 
   /** `tick 1 2 n=3` (n ticks each, default 1), `tick-election 1` (electionTimeoutTicks), `tick-heartbeat 1`. */

@@ -1,0 +1,117 @@
+/**
+ * How followers learn the commit index. By default (eagerCommitPropagation off) the leader sends
+ * no frame for a commit index alone: the next append or heartbeat carries it, so a commit costs
+ * one message each way per follower. With the option on (etcd's behaviour) the leader sends an
+ * empty append as soon as its commit index moves.
+ */
+import { describe, expect, it } from 'vitest';
+import { bootstrapLog } from './confchange.js';
+import { RawNode } from './rawnode.js';
+import { MemoryStorage } from './storage.js';
+import type { Message } from './types.js';
+
+const rng = { nextInt: (min: number) => min };
+
+interface TestNode {
+  readonly raw: RawNode;
+  readonly storage: MemoryStorage;
+}
+
+function cluster(eagerCommitPropagation: boolean): Map<number, TestNode> {
+  return new Map(
+    [1, 2, 3].map((id) => {
+      const storage = new MemoryStorage();
+      const boot = bootstrapLog([1, 2, 3]);
+      storage.append(boot.entries);
+      storage.setHardState(boot.hardState);
+      const raw = new RawNode({
+        id,
+        storage,
+        rng,
+        electionTimeoutTicks: 10,
+        heartbeatTicks: 1,
+        eagerCommitPropagation,
+      });
+      return [id, { raw, storage }];
+    }),
+  );
+}
+
+/** Runs every Ready to quiescence; returns every message sent. Bounded. */
+function settle(nodes: Map<number, TestNode>): Message[] {
+  const sent: Message[] = [];
+  for (let round = 0; round < 200; round++) {
+    const inFlight: Message[] = [];
+    for (const { raw, storage } of nodes.values()) {
+      while (raw.hasReady()) {
+        const rd = raw.ready();
+        if (rd.snapshot) storage.applySnapshot(rd.snapshot);
+        storage.append(rd.entries);
+        if (rd.hardState) storage.setHardState(rd.hardState);
+        inFlight.push(...rd.messages, ...rd.messagesAfterPersist);
+        raw.advance();
+      }
+    }
+    const deliverable = inFlight.filter((m) => nodes.has(m.to) && m.to !== m.from);
+    sent.push(...deliverable);
+    if (deliverable.length === 0) return sent;
+    for (const m of deliverable) nodes.get(m.to)?.raw.step(m);
+  }
+  throw new Error('did not settle');
+}
+
+function electOne(nodes: Map<number, TestNode>): RawNode {
+  settle(nodes);
+  const leader = nodes.get(1)?.raw as RawNode;
+  leader.campaign();
+  settle(nodes);
+  expect(leader.status().softState.role).toBe('leader');
+  leader.tick(); // a heartbeat round: everyone knows the commit index of the leader's first entry
+  settle(nodes);
+  return leader;
+}
+
+const committed = (nodes: Map<number, TestNode>, id: number): number =>
+  nodes.get(id)?.raw.status().hardState.commit ?? -1;
+
+describe('commit index propagation', () => {
+  it('by default a proposal costs one append and one answer per follower; the next heartbeat carries the commit', () => {
+    const nodes = cluster(false);
+    const leader = electOne(nodes);
+    expect(leader.propose(new Uint8Array([7])).ok).toBe(true);
+    const sent = settle(nodes);
+    const index = leader.status().lastIndex;
+    expect(leader.status().hardState.commit).toBe(index);
+    const toFollowers = sent.filter((m) => m.from === 1);
+    expect(toFollowers.map((m) => `${m.type}->${m.to}`).sort()).toEqual(['app->2', 'app->3']);
+    expect(toFollowers.every((m) => m.entries.length === 1)).toBe(true);
+    expect(sent.filter((m) => m.from !== 1).map((m) => m.type)).toEqual(['appResp', 'appResp']);
+    // the followers have the entry but do not know it is committed yet…
+    expect(committed(nodes, 2)).toBeLessThan(index);
+    expect(committed(nodes, 3)).toBeLessThan(index);
+    // …until the next heartbeat (or the next append, which carries the commit index too)
+    leader.tick();
+    const beat = settle(nodes);
+    expect(beat.filter((m) => m.from === 1).every((m) => m.type === 'heartbeat')).toBe(true);
+    expect(committed(nodes, 2)).toBe(index);
+    expect(committed(nodes, 3)).toBe(index);
+
+    expect(leader.propose(new Uint8Array([8])).ok).toBe(true);
+    const next = settle(nodes).filter((m) => m.from === 1 && m.type === 'app');
+    expect(next.length).toBe(2);
+    expect(next.every((m) => m.commit === index)).toBe(true);
+  });
+
+  it('with eagerCommitPropagation the leader sends the new commit index at once', () => {
+    const nodes = cluster(true);
+    const leader = electOne(nodes);
+    expect(leader.propose(new Uint8Array([7])).ok).toBe(true);
+    const sent = settle(nodes);
+    const index = leader.status().lastIndex;
+    const apps = sent.filter((m) => m.from === 1 && m.type === 'app');
+    expect(apps.length).toBe(4); // the entry, then the commit index, to each follower
+    expect(apps.filter((m) => m.entries.length === 0 && m.commit === index).length).toBe(2);
+    expect(committed(nodes, 2)).toBe(index);
+    expect(committed(nodes, 3)).toBe(index);
+  });
+});

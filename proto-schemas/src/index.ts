@@ -6,6 +6,7 @@ export * from './election.js';
 export * from './errors.js';
 export * from './events.js';
 export * from './fast-path.js';
+export * from './frame-batching.js';
 export * from './frames.js';
 export * from './hello.js';
 export * from './limits.js';

@@ -4,6 +4,7 @@
  * (a paused process keeps its TCP connections open). Reconnecting is the Channel's job.
  */
 import {
+  batchWritesThisTurn,
   type ClientEvent,
   type ClientResponse,
   type HelloResult,
@@ -130,6 +131,7 @@ export class Connection {
       return;
     }
     this.pending.set(requestId, onAnswer);
+    batchWritesThisTurn(this.ws);
     this.ws.send(text);
   }
 

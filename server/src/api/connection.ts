@@ -4,6 +4,7 @@
  * each is answered exactly once. Handlers live in handlers.ts; this file is the frame plumbing.
  */
 import {
+  batchWritesThisTurn,
   type ClientEvent,
   type ClientRequest,
   type ErrorCode,
@@ -129,6 +130,7 @@ export class ClientConnection {
       return;
     }
     if (frame.type === 'response' && !frame.ok) this.host.rejected?.(frame.error.code);
+    batchWritesThisTurn(this.socket);
     this.socket.send(JSON.stringify(frame));
   }
 

@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { batchWritesThisTurn } from './frame-batching.js';
+
+/** A socket that records cork depth and what was written while corked. */
+class FakeSocket {
+  depth = 0;
+  corks = 0;
+  uncorks = 0;
+  cork(): void {
+    this.depth++;
+    this.corks++;
+  }
+  uncork(): void {
+    this.depth--;
+    this.uncorks++;
+  }
+}
+
+const nextCheckPhase = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+describe('batchWritesThisTurn', () => {
+  it('corks the socket once per turn, however many frames go out, and uncorks it in the check phase', async () => {
+    const socket = new FakeSocket();
+    const ws = { _socket: socket };
+    for (let i = 0; i < 32; i++) batchWritesThisTurn(ws);
+    expect(socket.corks).toBe(1);
+    expect(socket.depth).toBe(1);
+    await Promise.resolve(); // microtasks of the same turn still write into the same batch
+    batchWritesThisTurn(ws);
+    expect(socket.corks).toBe(1);
+    await nextCheckPhase();
+    expect(socket.depth).toBe(0);
+    expect(socket.uncorks).toBe(1);
+    // the next turn starts a new batch
+    batchWritesThisTurn(ws);
+    expect(socket.corks).toBe(2);
+    await nextCheckPhase();
+    expect(socket.depth).toBe(0);
+  });
+
+  it('keeps separate batches per socket', async () => {
+    const a = new FakeSocket();
+    const b = new FakeSocket();
+    batchWritesThisTurn({ _socket: a });
+    batchWritesThisTurn({ _socket: b });
+    batchWritesThisTurn({ _socket: a });
+    expect([a.corks, b.corks]).toEqual([1, 1]);
+    await nextCheckPhase();
+    expect([a.depth, b.depth]).toEqual([0, 0]);
+  });
+
+  it('does nothing for a connection without a corkable socket', () => {
+    for (const ws of [null, undefined, {}, { _socket: null }, { _socket: { cork: 1, uncork: 2 } }, 5]) {
+      expect(() => batchWritesThisTurn(ws)).not.toThrow();
+    }
+  });
+});

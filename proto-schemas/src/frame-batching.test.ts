@@ -17,18 +17,22 @@ class FakeSocket {
 }
 
 const nextCheckPhase = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+const nextTick = (): Promise<void> => new Promise((resolve) => process.nextTick(resolve));
 
 describe('batchWritesThisTurn', () => {
-  it('corks the socket once per turn, however many frames go out, and uncorks it in the check phase', async () => {
+  it('corks the socket once per turn, however many frames go out, and uncorks it when the turn ends', async () => {
     const socket = new FakeSocket();
     const ws = { _socket: socket };
     for (let i = 0; i < 32; i++) batchWritesThisTurn(ws);
     expect(socket.corks).toBe(1);
     expect(socket.depth).toBe(1);
-    await Promise.resolve(); // microtasks of the same turn still write into the same batch
+    // promise continuations of the same turn, however deep, still write into the same batch
+    await Promise.resolve();
+    await Promise.resolve().then(() => Promise.resolve());
     batchWritesThisTurn(ws);
     expect(socket.corks).toBe(1);
-    await nextCheckPhase();
+    expect(socket.depth).toBe(1);
+    await nextTick();
     expect(socket.depth).toBe(0);
     expect(socket.uncorks).toBe(1);
     // the next turn starts a new batch

@@ -6,8 +6,10 @@
  * whose 32 workers ask again the moment their answers arrive, paid 32 writes where one does; on
  * loopback a write that wakes the reader costs the writer tens of microseconds of a shared core
  * (issue 8, workload 1). ws has no public API for this, so the underlying net.Socket (`_socket`,
- * stable across ws 7–8) is held corked until the check phase of this turn, where the peer
- * transport flushes too; with anything else under it the call does nothing.
+ * stable across ws 7–8) is held corked until the JavaScript of this turn is done: process.nextTick
+ * runs after every promise continuation queued so far, so the answers one commit resolves and the
+ * requests their callers send next all go in the batch, and nothing waits for another loop phase.
+ * With anything else under the WebSocket the call does nothing.
  */
 interface Corkable {
   cork(): void;
@@ -24,7 +26,7 @@ export function batchWritesThisTurn(ws: unknown): void {
   const s = socket as Corkable;
   corkedThisTurn.add(s);
   s.cork();
-  setImmediate(() => {
+  process.nextTick(() => {
     corkedThisTurn.delete(s);
     s.uncork();
   });

@@ -12,7 +12,8 @@
  * Only one Ready is in flight; entries and hard state that arrive during an fsync land in the
  * next Ready, so one fsync covers all of them (group commit). What need not wait for the fsync
  * does not (RawNode.takeEarly): at the end of every turn in which messages, proposals or ticks
- * arrived, the appends, commit updates and heartbeats they caused are sent, and entries their
+ * arrived, the appends and heartbeats they caused are sent (a commit index rides on them,
+ * raft/README.md), and entries their
  * acks committed are applied if they were durable here already. So a busy leader replicates and
  * answers at the pace of its followers' acks, not one fsync behind them.
  *

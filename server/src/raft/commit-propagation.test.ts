@@ -17,9 +17,9 @@ interface TestNode {
   readonly storage: MemoryStorage;
 }
 
-function cluster(eagerCommitPropagation: boolean): Map<number, TestNode> {
+function cluster(eagerCommitPropagation: boolean, ids: readonly number[] = [1, 2, 3]): Map<number, TestNode> {
   return new Map(
-    [1, 2, 3].map((id) => {
+    ids.map((id) => {
       const storage = new MemoryStorage();
       const boot = bootstrapLog([1, 2, 3]);
       storage.append(boot.entries);
@@ -113,5 +113,43 @@ describe('commit index propagation', () => {
     expect(apps.filter((m) => m.entries.length === 0 && m.commit === index).length).toBe(2);
     expect(committed(nodes, 2)).toBe(index);
     expect(committed(nodes, 3)).toBe(index);
+  });
+
+  // the leader stops talking to a member once it applies that member's removal: the commit of a
+  // configuration change must reach everyone at once, or the removed member never learns of it
+  it('a removed voter learns at once that its removal committed', () => {
+    const nodes = cluster(false);
+    const leader = electOne(nodes);
+    expect(leader.proposeConfChange({ type: 'removeNode', nodeId: 3 }).ok).toBe(true);
+    settle(nodes);
+    for (let i = 0; i < 3; i++) {
+      leader.tick();
+      settle(nodes);
+    }
+    const index = leader.status().lastIndex;
+    expect(leader.status().confState.voters).toEqual([1, 2]);
+    expect(committed(nodes, 3)).toBe(index);
+    expect(nodes.get(3)?.raw.status().confState.voters).toEqual([1, 2]);
+  });
+
+  it('a removed learner learns at once that its removal committed', () => {
+    const nodes = cluster(false, [1, 2, 3, 4]);
+    const leader = electOne(nodes);
+    expect(leader.proposeConfChange({ type: 'addLearner', nodeId: 4 }).ok).toBe(true);
+    settle(nodes);
+    for (let i = 0; i < 3; i++) {
+      leader.tick();
+      settle(nodes);
+    }
+    expect(nodes.get(4)?.raw.status().confState.learners).toEqual([4]);
+    expect(leader.proposeConfChange({ type: 'removeNode', nodeId: 4 }).ok).toBe(true);
+    settle(nodes);
+    for (let i = 0; i < 3; i++) {
+      leader.tick();
+      settle(nodes);
+    }
+    expect(leader.status().confState.learners).toEqual([]);
+    expect(nodes.get(4)?.raw.status().confState.learners).toEqual([]);
+    expect(committed(nodes, 4)).toBe(leader.status().lastIndex);
   });
 });

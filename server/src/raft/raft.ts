@@ -741,7 +741,16 @@ export class Raft {
         // commit timeout). Committing needs only the leader to know. On loopback the extra frame
         // each way per follower per commit cost the leader about a quarter of its CPU (issue 8:
         // a TCP write here is ~70 µs of the sender's time).
-        if (this.cfg.eagerCommitPropagation && !pr.isPaused() && pr.next > last && pr.sentCommit < this.log.committed) {
+        // A committed configuration change goes out at once, though: the leader stops
+        // talking to a member it removed as soon as it applies the change, so a removed voter or
+        // learner would otherwise never learn of its removal from the log.
+        const confCommitted = this.pendingConfIndex > pr.sentCommit && this.pendingConfIndex <= this.log.committed;
+        if (
+          (this.cfg.eagerCommitPropagation || confCommitted) &&
+          !pr.isPaused() &&
+          pr.next > last &&
+          pr.sentCommit < this.log.committed
+        ) {
           this.sendAppend(id, pr);
         }
       } else if (!pr.isPaused()) {

@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { batchWritesThisTurn } from './frame-batching.js';
+import { batchWritesThisTurn, MAX_BATCH_BYTES } from './frame-batching.js';
 
 /** A socket that records cork depth and what was written while corked. */
 class FakeSocket {
   depth = 0;
   corks = 0;
   uncorks = 0;
+  writableLength = 0;
   cork(): void {
     this.depth++;
     this.corks++;
@@ -13,6 +14,7 @@ class FakeSocket {
   uncork(): void {
     this.depth--;
     this.uncorks++;
+    if (this.depth === 0) this.writableLength = 0; // written out
   }
 }
 
@@ -57,5 +59,33 @@ describe('batchWritesThisTurn', () => {
     for (const ws of [null, undefined, {}, { _socket: null }, { _socket: { cork: 1, uncork: 2 } }, 5]) {
       expect(() => batchWritesThisTurn(ws)).not.toThrow();
     }
+  });
+
+  it('writes a batch out early once it holds more than MAX_BATCH_BYTES, and goes on batching', async () => {
+    const socket = new FakeSocket();
+    const ws = { _socket: socket };
+    batchWritesThisTurn(ws);
+    socket.writableLength = MAX_BATCH_BYTES; // not over yet
+    batchWritesThisTurn(ws);
+    expect(socket.uncorks).toBe(0);
+    socket.writableLength = MAX_BATCH_BYTES + 1;
+    batchWritesThisTurn(ws);
+    expect(socket.uncorks).toBe(1);
+    expect(socket.writableLength).toBe(0);
+    expect(socket.depth).toBe(1); // still corked for the rest of the turn
+    await nextTick();
+    expect(socket.depth).toBe(0);
+  });
+
+  it('does not cork where process.nextTick is faked (the frame would wait for a fake clock)', () => {
+    const socket = new FakeSocket();
+    const real = process.nextTick;
+    process.nextTick = ((fn: () => void) => real(fn)) as typeof process.nextTick;
+    try {
+      batchWritesThisTurn({ _socket: socket });
+    } finally {
+      process.nextTick = real;
+    }
+    expect(socket.corks).toBe(0);
   });
 });

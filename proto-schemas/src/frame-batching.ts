@@ -14,19 +14,40 @@
 interface Corkable {
   cork(): void;
   uncork(): void;
+  readonly writableLength?: number;
 }
 
+/**
+ * A batch bigger than this is written out at once and a new one started: corked bytes count in
+ * ws's bufferedAmount, which the server checks against its unread-frames cutoff, and a few large
+ * answers gain nothing from waiting for each other.
+ */
+export const MAX_BATCH_BYTES = 256 * 1024;
+
 const corkedThisTurn = new WeakSet<object>();
+
+/**
+ * The nextTick of the real process, taken when this module loads: where a test framework fakes
+ * process.nextTick, a corked frame would wait for the fake clock, so batching is skipped there.
+ */
+const realNextTick = process.nextTick;
 
 export function batchWritesThisTurn(ws: unknown): void {
   const socket = (ws as { _socket?: Partial<Corkable> | null } | null)?._socket;
   if (socket === null || socket === undefined) return;
   if (typeof socket.cork !== 'function' || typeof socket.uncork !== 'function') return;
-  if (corkedThisTurn.has(socket)) return;
   const s = socket as Corkable;
+  if (corkedThisTurn.has(s)) {
+    if ((s.writableLength ?? 0) > MAX_BATCH_BYTES) {
+      s.uncork();
+      s.cork();
+    }
+    return;
+  }
+  if (process.nextTick !== realNextTick) return;
   corkedThisTurn.add(s);
   s.cork();
-  process.nextTick(() => {
+  realNextTick(() => {
     corkedThisTurn.delete(s);
     s.uncork();
   });

@@ -15,6 +15,7 @@ export * from './parse.js';
 export * from './peer.js';
 export * from './requests.js';
 export * from './session.js';
+export * from './slab.js';
 export * from './status.js';
 export * from './utf8.js';
 export * from './version.js';

@@ -131,6 +131,20 @@ describe('peer batch codec', () => {
     expect(decoded?.entries[0]?.data).toEqual(Uint8Array.of(9, 9));
   });
 
+  it('packs the data of many small entries into shared slabs, not one allocation each', () => {
+    const entries = Array.from({ length: 100 }, (_, i) => ({
+      term: 1,
+      index: i + 1,
+      type: 'normal' as const,
+      data: new Uint8Array(120).fill(i),
+    }));
+    const [decoded] = decodePeerBatch(encodePeerBatch([{ ...heartbeat, type: 'app', entries }]));
+    const data = decoded?.entries.map((e) => e.data) ?? [];
+    expect(data).toEqual(entries.map((e) => e.data));
+    // 100 x 120 bytes: at most two slabs (the first may have been partly used by earlier tests)
+    expect(new Set(data.map((d) => d.buffer)).size).toBeLessThanOrEqual(2);
+  });
+
   it('accepts a Buffer (what ws delivers) and decodes from its offset', () => {
     const bytes = encodePeerBatch([heartbeat]);
     const pooled = Buffer.alloc(bytes.byteLength + 10, 0xff);

@@ -26,6 +26,7 @@
  */
 import { z } from 'zod';
 import { LIMITS } from './limits.js';
+import { ENTRY_SLAB_BYTES, MAX_SLAB_PACKED_ENTRY_BYTES, SlabCopier } from './slab.js';
 
 // ---------------------------------------------------------------------------------------------
 // Limits of the peer wire format (the frame size itself is LIMITS.maxPeerFrameBytes)
@@ -217,6 +218,8 @@ const KNOWN_FLAGS = FLAG_REJECT | FLAG_SNAPSHOT;
 export const PEER_BATCH_HEADER_MAX_BYTES = 1 + varintBytes(MAX_PEER_BATCH_MESSAGES);
 
 const utf8Encoder = new TextEncoder();
+/** Entry data received from the leader, packed into shared slabs (see SlabCopier). */
+const entryDataCopier = new SlabCopier(ENTRY_SLAB_BYTES, MAX_SLAB_PACKED_ENTRY_BYTES);
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
 function invalid(what: string): PeerFrameError {
@@ -443,12 +446,14 @@ class Reader {
     return n;
   }
 
-  /** A length-prefixed byte string, copied (the frame's buffer may be pooled by the socket). */
+  /**
+   * A length-prefixed byte string, copied (the frame's buffer may be pooled by the socket); small
+   * ones (entry data) into shared slabs, which a follower keeps thousands of in its log.
+   */
   raw(): Uint8Array {
     const length = this.varint();
     if (length > this.remaining()) throw this.fail('TRUNCATED', `${length} bytes run past the end of the frame`);
-    const data = new Uint8Array(length);
-    data.set(this.bytes.subarray(this.pos, this.pos + length));
+    const data = entryDataCopier.copy(this.bytes.subarray(this.pos, this.pos + length));
     this.pos += length;
     return data;
   }

@@ -22,6 +22,10 @@ function expected(s: string): Uint8Array {
   return out;
 }
 
+const fail = (reason: string): never => {
+  throw new Error(reason);
+};
+
 describe('ByteWriter', () => {
   it('writes a string as its UTF-8 length and bytes, exactly as TextEncoder encodes it', () => {
     for (const s of STRINGS) {
@@ -71,5 +75,38 @@ describe('ByteWriter', () => {
     expect([...out]).toEqual([7]);
     // a copy: a one-byte result does not keep the 1 KiB buffer alive
     expect(out.buffer.byteLength).toBe(1);
+  });
+
+  it('inScratch(): small results land in shared slabs, each its own bytes', () => {
+    const outs = Array.from({ length: 50 }, (_, i) => {
+      const w = ByteWriter.inScratch();
+      w.str(`load/mem/${i}`);
+      w.f64(i);
+      return w.finish();
+    });
+    // each result is its own bytes, though they share (at most two) slabs
+    for (const [i, out] of outs.entries()) {
+      const r = new ByteReader(out, fail);
+      expect(r.str('name')).toBe(`load/mem/${i}`);
+      expect(r.f64('n')).toBe(i);
+    }
+    expect(new Set(outs.map((o) => o.buffer)).size).toBeLessThanOrEqual(2);
+  });
+
+  it('a writer that outgrows the scratch buffer still returns all of its bytes', () => {
+    const w = ByteWriter.inScratch();
+    const long = 'z'.repeat(10_000);
+    w.str(long);
+    const out = w.finish();
+    expect(new ByteReader(out, fail).str('long')).toBe(long);
+  });
+
+  it('inScratch(): refuses to finish when another one started in the shared scratch meanwhile', () => {
+    const a = ByteWriter.inScratch();
+    a.u8(1);
+    const b = ByteWriter.inScratch();
+    b.u8(2);
+    expect(() => a.finish()).toThrow(/two writers/);
+    expect([...b.finish()]).toEqual([2]);
   });
 });

@@ -5,11 +5,24 @@
  * bytes on every node.
  */
 
+import { ENTRY_SLAB_BYTES, MAX_SLAB_PACKED_ENTRY_BYTES, SlabCopier } from '@baton/proto-schemas';
+
 const encoder = new TextEncoder();
 /** fatal: malformed UTF-8 is refused rather than silently replaced (the bytes would not round-trip). */
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 const INITIAL_CAPACITY_BYTES = 256;
+/**
+ * ByteWriter.inScratch() writers start in this shared buffer (an entry's envelope fits): encoding
+ * an envelope is synchronous and finish() copies the bytes out, so a proposal's first buffer is
+ * not an allocation of its own that is garbage a moment later.
+ */
+const SCRATCH_BYTES = 4096;
+const scratch = new Uint8Array(SCRATCH_BYTES);
+/** The writer that is using `scratch` now; finish() checks that no other one started meanwhile. */
+let scratchOwner: ByteWriter | null = null;
+/** Their results (entry envelopes, kept by the thousand in the Raft log) are packed into slabs. */
+const smallCopier = new SlabCopier(ENTRY_SLAB_BYTES, MAX_SLAB_PACKED_ENTRY_BYTES);
 
 export class ByteWriter {
   private buf: Uint8Array;
@@ -20,6 +33,19 @@ export class ByteWriter {
   constructor(capacityBytes = INITIAL_CAPACITY_BYTES) {
     this.buf = new Uint8Array(Math.max(16, capacityBytes));
     this.view = new DataView(this.buf.buffer);
+  }
+
+  /**
+   * A writer for one small encoding that starts in the shared scratch buffer and whose finish()
+   * packs the result into a slab. Only for code that finishes it before any other inScratch()
+   * writer starts (no nesting): finish() throws if another one started meanwhile.
+   */
+  static inScratch(): ByteWriter {
+    const w = new ByteWriter(0);
+    w.buf = scratch;
+    w.view = new DataView(scratch.buffer, scratch.byteOffset, scratch.byteLength);
+    scratchOwner = w;
+    return w;
   }
 
   /** The slow path of every write: the buffer doubles until `n` more bytes fit. */
@@ -103,13 +129,20 @@ export class ByteWriter {
   }
 
   /**
-   * The bytes written. A buffer that is nearly full is handed over as it is (a snapshot's
-   * megabytes are not copied once more); one with much spare room is copied, so a small entry
-   * does not keep a large buffer alive in the log.
+   * The bytes written. Out of the shared scratch buffer (inScratch) they are packed into a slab.
+   * Otherwise a buffer that is nearly full is handed over
+   * as it is (a snapshot's megabytes are not copied once more); one with much spare room is copied,
+   * so a small result does not keep a large buffer alive.
    */
   finish(): Uint8Array {
-    if (this.buf.length - this.lengthBytes <= this.lengthBytes / 4) return this.buf.subarray(0, this.lengthBytes);
-    return this.buf.slice(0, this.lengthBytes);
+    const bytes = this.buf.subarray(0, this.lengthBytes);
+    if (this.buf === scratch) {
+      if (scratchOwner !== this) throw new Error('ByteWriter: two writers used the shared scratch buffer at once');
+      scratchOwner = null;
+      return smallCopier.copy(bytes);
+    }
+    if (this.buf.length - this.lengthBytes <= this.lengthBytes / 4) return bytes;
+    return bytes.slice();
   }
 }
 

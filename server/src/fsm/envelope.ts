@@ -33,7 +33,8 @@ const OP_CODES: Readonly<Record<Op, number>> = {
 const OPS_BY_CODE = new Map<number, Op>(Object.entries(OP_CODES).map(([op, code]) => [code, op as Op]));
 
 export function encodeEnvelope(e: Envelope): Uint8Array {
-  const w = new ByteWriter();
+  // entries are small and the log keeps thousands: scratch start, result packed into a slab
+  const w = ByteWriter.inScratch();
   w.u8(e.actor === undefined ? ENVELOPE_FORMAT_V1 : ENVELOPE_FORMAT_V2);
   w.str(e.clientId);
   w.f64(e.seq);

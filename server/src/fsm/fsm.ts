@@ -14,7 +14,7 @@ import { acquire, cancelWait, endLockDelay, release } from './lock-ops.js';
 import { type ApplyContext, invalid, type Machine, permissionDenied } from './machine.js';
 import { NameTable } from './name-table.js';
 import { closeSession, expireSession, openSession } from './session-ops.js';
-import { decodeSnapshot, encodeSnapshot } from './snapshot.js';
+import { decodeSnapshot, encodeSnapshot, type SnapshotSizing, snapshotItems } from './snapshot.js';
 import {
   type ApplyOutput,
   type CommandResult,
@@ -29,6 +29,8 @@ import {
 export class CoordinationFsm {
   private m: Machine;
   private applied: number;
+  /** The last snapshot's size: the next one's writer is sized from it (snapshotCapacityBytes). */
+  private lastSnapshotSizing: SnapshotSizing | null = null;
 
   constructor() {
     this.m = { sessions: new Map(), names: new NameTable(), dedup: new DedupTable() };
@@ -120,7 +122,9 @@ export class CoordinationFsm {
   }
 
   snapshot(): Uint8Array {
-    return encodeSnapshot(this.m, this.applied);
+    const bytes = encodeSnapshot(this.m, this.applied, this.lastSnapshotSizing);
+    this.lastSnapshotSizing = { bytes: bytes.byteLength, items: snapshotItems(this.m) };
+    return bytes;
   }
 
   /** Loads a snapshot; throws FsmSnapshotError on bytes that are not a valid one. */
@@ -131,6 +135,7 @@ export class CoordinationFsm {
     const fsm = new CoordinationFsm();
     fsm.m = machine;
     fsm.applied = appliedIndex;
+    fsm.lastSnapshotSizing = { bytes: bytes.byteLength, items: snapshotItems(machine) };
     return fsm;
   }
 

@@ -116,6 +116,24 @@ describe('snapshots', () => {
     );
   });
 
+  it('sizes the next snapshot from the last: no growing and no copy when names outgrow the guess', () => {
+    const h = new FsmHarness();
+    const sid = h.open();
+    // names far longer than the writer's per-name guess
+    const long = (i: number) => `${'x'.repeat(200)}/${i}`;
+    for (let i = 0; i < 200; i++) h.lock(sid, long(i));
+    const first = h.fsm.snapshot();
+    for (let i = 200; i < 220; i++) h.lock(sid, long(i));
+    const second = h.fsm.snapshot();
+    expect(second.byteLength).toBeGreaterThan(first.byteLength);
+    // handed over in the buffer it was written into (a copy would be exactly its size), and that
+    // buffer has only the small headroom, not the room of a doubling
+    expect(second.buffer.byteLength).toBeGreaterThan(second.byteLength);
+    expect(second.buffer.byteLength).toBeLessThanOrEqual(second.byteLength * 1.25);
+    // the sizing changes nothing in the bytes
+    expect(CoordinationFsm.restore(second).snapshot()).toEqual(second);
+  });
+
   it('refuses a well-formed snapshot whose state breaks an invariant', () => {
     const names = new NameTable();
     const n = names.create('job', 'lock', 1);

@@ -86,6 +86,33 @@ describe('format', () => {
     }
   });
 
+  it("saves the data from the snapshot's own buffer: no whole-file copy, same bytes on disk", async () => {
+    const s = snap(7, 2, 100_000);
+    const writes: Uint8Array[] = [];
+    const ops: FileOps = {
+      ...nodeFileOps,
+      async createExclusive(p) {
+        const f = await nodeFileOps.createExclusive(p);
+        return {
+          write: (data, position) => {
+            writes.push(data);
+            return f.write(data, position);
+          },
+          datasync: () => f.datasync(),
+          truncateAndSync: (n) => f.truncateAndSync(n),
+          close: () => f.close(),
+        };
+      },
+    };
+    const saved = await saveSnapshot(dir, s, ops);
+    // the megabytes of a big state machine are written where they are, never copied once more
+    expect(writes.some((w) => w === s.data)).toBe(true);
+    expect(Math.max(...writes.filter((w) => w !== s.data).map((w) => w.byteLength))).toBeLessThan(1_000);
+    const onDisk = await readFile(join(dir, saved.file));
+    expect(Buffer.compare(onDisk, encodeSnapshot(s))).toBe(0);
+    expect(decodeSnapshot(onDisk, saved.file)).toEqual(s);
+  });
+
   it('rejects values the format cannot hold before touching the disk', async () => {
     await expect(saveSnapshot(dir, snap(-1))).rejects.toThrow(RangeError);
     await expect(saveSnapshot(dir, snap(1, 1.5))).rejects.toThrow(RangeError);

@@ -130,25 +130,34 @@ export async function listSnapshotFiles(
 // ---------------------------------------------------------------------------------------------
 // Encoding and decoding
 
-/** Encodes a whole snapshot file. Throws RangeError for values the format cannot hold. */
-export function encodeSnapshot(snap: Snapshot): Buffer {
+/**
+ * The bytes of a snapshot file around its data: the header with the member ids before it, the
+ * checksum after it. saveSnapshot writes these and the data as they are, so saving never copies
+ * the data (megabytes at 100,000 locks) into a second, whole-file buffer. Throws RangeError for
+ * values the format cannot hold.
+ */
+export function snapshotFrame(snap: Snapshot): { readonly head: Buffer; readonly tail: Buffer } {
   const { index, term, confState } = snap.metadata;
   const members = [...confState.voters, ...confState.learners];
   if (members.length > MAX_SNAPSHOT_MEMBERS) throw new RangeError(`too many members: ${members.length}`);
-  const bodyStart = SNAPSHOT_HEADER_BYTES + members.length * 8;
-  const out = Buffer.alloc(bodyStart + snap.data.byteLength + CRC_BYTES);
-  out.writeUInt32LE(SNAPSHOT_MAGIC, 0);
-  out.writeUInt32LE(SNAPSHOT_FORMAT_VERSION, 4);
-  writeU64(out, 8, index);
-  writeU64(out, 16, term);
-  out.writeUInt32LE(confState.voters.length, 24);
-  out.writeUInt32LE(confState.learners.length, 28);
-  writeU64(out, 32, snap.data.byteLength);
-  for (const [i, id] of members.entries()) writeU64(out, SNAPSHOT_HEADER_BYTES + i * 8, id);
-  out.set(snap.data, bodyStart);
-  const crcAt = out.length - CRC_BYTES;
-  out.writeUInt32LE(crc32c(out.subarray(0, crcAt)), crcAt);
-  return out;
+  const head = Buffer.alloc(SNAPSHOT_HEADER_BYTES + members.length * 8);
+  head.writeUInt32LE(SNAPSHOT_MAGIC, 0);
+  head.writeUInt32LE(SNAPSHOT_FORMAT_VERSION, 4);
+  writeU64(head, 8, index);
+  writeU64(head, 16, term);
+  head.writeUInt32LE(confState.voters.length, 24);
+  head.writeUInt32LE(confState.learners.length, 28);
+  writeU64(head, 32, snap.data.byteLength);
+  for (const [i, id] of members.entries()) writeU64(head, SNAPSHOT_HEADER_BYTES + i * 8, id);
+  const tail = Buffer.alloc(CRC_BYTES);
+  tail.writeUInt32LE(crc32c(snap.data, crc32c(head)), 0);
+  return { head, tail };
+}
+
+/** Encodes a whole snapshot file into one buffer. Throws RangeError for values the format cannot hold. */
+export function encodeSnapshot(snap: Snapshot): Buffer {
+  const { head, tail } = snapshotFrame(snap);
+  return Buffer.concat([head, snap.data, tail]);
 }
 
 /** Decodes and verifies a snapshot file's bytes. Throws SnapshotCorruptionError naming `file`. */
@@ -235,7 +244,7 @@ export async function saveSnapshot(
   snap: Snapshot,
   fileOps: FileOps = nodeFileOps,
 ): Promise<SavedSnapshot> {
-  const bytes = encodeSnapshot(snap); // RangeError for unrepresentable values, before any I/O
+  const { head, tail } = snapshotFrame(snap); // RangeError for unrepresentable values, before any I/O
   const id = { term: snap.metadata.term, index: snap.metadata.index };
   const name = snapshotFileName(id);
   const temp = join(dir, name + SNAPSHOT_TEMP_SUFFIX);
@@ -243,7 +252,9 @@ export async function saveSnapshot(
     await fileOps.mkdirp(dir);
     const file = await createTemp(fileOps, temp);
     try {
-      await file.write(bytes, 0);
+      await file.write(head, 0);
+      await file.write(snap.data, head.byteLength);
+      await file.write(tail, head.byteLength + snap.data.byteLength);
       await file.datasync();
     } catch (err) {
       await file.close().catch(() => {});

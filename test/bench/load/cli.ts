@@ -1,7 +1,8 @@
 /**
  * `npm run bench:load -- [flags]`: Baton alone under the workloads of issue 8, on a real 3-node
  * cluster (fsync on, loopback, fresh data directories) driven by SDK clients in this process —
- * the load generator to profile and tune against. Each workload gets a fresh cluster.
+ * the load generator to profile and tune against. Each workload gets a fresh cluster, unless
+ * --same-cluster runs them all on one (as `npm run bench` does: what W7 costs after W1..W6).
  *
  *   --workload LIST   locks,contention,failover,steady,election,takeover,sessions,memory (or all)
  *   --workers N       workers / candidates / writers (default per workload: 32, 8, 4, 4, 3)
@@ -25,6 +26,9 @@
  *                     load generator profiles the whole system; CPU is reported as client CPU)
  *   --logs DIR        keep every node's output in DIR/<workload>/<node>.log
  *   --server-bin JS   run this baton-server build instead of server/dist (before/after comparisons)
+ *   --same-cluster    run every listed workload on one cluster, in order (no restart between them:
+ *                     memory retained from earlier workloads shows in later ones; failover/takeover
+ *                     kill nodes, so list them last or not at all)
  *   --json FILE       write every result as JSON
  *   --quick           short windows for a smoke run
  */
@@ -74,6 +78,7 @@ const { values } = parseArgs({
     'node-arg': { type: 'string', multiple: true, default: [] },
     'heap-snapshots': { type: 'string' },
     json: { type: 'string' },
+    'same-cluster': { type: 'boolean', default: false },
     quick: { type: 'boolean', default: false },
   },
 });
@@ -109,8 +114,8 @@ async function main(): Promise<void> {
   const profileDir = values.profile === undefined ? null : resolve(values.profile);
   const heapDir = values['heap-snapshots'] === undefined ? null : resolve(values['heap-snapshots']);
   const results: WorkloadResult[] = [];
-  for (const w of list as Workload[]) {
-    const cluster = await BenchCluster.start({
+  const startCluster = (w: string): Promise<BenchCluster> =>
+    BenchCluster.start({
       size: 3,
       nodeArgs: [
         ...(profileDir === null ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]),
@@ -119,9 +124,12 @@ async function main(): Promise<void> {
       ],
       serverArgs: values['server-arg'],
       inProcess: values['in-process'],
-      logDir: values.logs === undefined ? null : resolve(values.logs, w),
+      logDir: values.logs === undefined ? null : resolve(values.logs, values['same-cluster'] ? 'same-cluster' : w),
       serverBin: values['server-bin'] === undefined ? null : resolve(values['server-bin']),
     });
+  const shared = values['same-cluster'] ? await startCluster('same-cluster') : null;
+  for (const w of list as Workload[]) {
+    const cluster = shared ?? (await startCluster(w));
     const ctx: RunContext = {
       cluster,
       opts: optionsFor(w),
@@ -143,9 +151,10 @@ async function main(): Promise<void> {
       process.stderr.write(cluster.logs().slice(-5_000));
       process.exitCode = 1;
     } finally {
-      await cluster.stop(profileDir !== null);
+      if (shared === null) await cluster.stop(profileDir !== null);
     }
   }
+  if (shared !== null) await shared.stop(profileDir !== null);
   if (values.json !== undefined) writeFileSync(values.json, `${JSON.stringify(results, null, 2)}\n`);
   if (profileDir !== null) process.stderr.write(`CPU profiles in ${profileDir} (open in Chrome DevTools)\n`);
 }

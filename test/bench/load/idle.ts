@@ -59,28 +59,32 @@ export async function runSessions(ctx: RunContext): Promise<WorkloadResult> {
   for (const count of ctx.opts.sessions) {
     const perClient = LIMITS.maxSessionsPerConnection;
     const clients = await connectClients(ctx, Math.ceil(count / perClient), { requestTimeoutMs: 60_000 });
-    const sessions: Session[] = [];
-    await Promise.all(
-      clients.map(async (c, ci) => {
-        const mine = Math.min(perClient, count - ci * perClient);
-        const opened = await Promise.all(Array.from({ length: mine }, () => c.session({ ttlMs: ctx.opts.ttlMs })));
-        sessions.push(...opened);
-      }),
-    );
-    ctx.progress(
-      `${sessions.length} sessions open on ${clients.length} connections; warming up ${ctx.opts.warmupMs} ms`,
-    );
-    await sleep(ctx.opts.warmupMs);
-    const w = openWindow(ctx.cluster);
-    await sleep(ctx.opts.durationMs);
-    const usage = w.end();
-    const lost = sessions.filter((s) => s.state !== 'open').length;
-    ctx.progress(
-      `${count} sessions: cluster ${usage.clusterCpuPercent}% of one core (${JSON.stringify(usage.nodeCpuPercent)}), RSS ${JSON.stringify(usage.nodeRssMiB)} MiB, lost ${lost}`,
-    );
-    rows.push({ sessions: count, ...usage, lostSessions: lost });
-    await heapSnapshots(ctx);
-    await closeClients(clients);
+    // a failed open must not leave thousands of sessions alive (--same-cluster runs more workloads)
+    try {
+      const sessions: Session[] = [];
+      await Promise.all(
+        clients.map(async (c, ci) => {
+          const mine = Math.min(perClient, count - ci * perClient);
+          const opened = await Promise.all(Array.from({ length: mine }, () => c.session({ ttlMs: ctx.opts.ttlMs })));
+          sessions.push(...opened);
+        }),
+      );
+      ctx.progress(
+        `${sessions.length} sessions open on ${clients.length} connections; warming up ${ctx.opts.warmupMs} ms`,
+      );
+      await sleep(ctx.opts.warmupMs);
+      const w = openWindow(ctx.cluster);
+      await sleep(ctx.opts.durationMs);
+      const usage = w.end();
+      const lost = sessions.filter((s) => s.state !== 'open').length;
+      ctx.progress(
+        `${count} sessions: cluster ${usage.clusterCpuPercent}% of one core (${JSON.stringify(usage.nodeCpuPercent)}), RSS ${JSON.stringify(usage.nodeRssMiB)} MiB, lost ${lost}`,
+      );
+      rows.push({ sessions: count, ...usage, lostSessions: lost });
+      await heapSnapshots(ctx);
+    } finally {
+      await closeClients(clients);
+    }
   }
   return { workload: 'sessions', ttlMs: ctx.opts.ttlMs, idle: baseline, rows };
 }

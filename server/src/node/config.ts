@@ -25,6 +25,8 @@ export interface ServerConfig {
   readonly peerSecret: string | null;
   readonly tickMs: number;
   readonly electionTimeoutTicks: number;
+  /** The election timeout is drawn from [electionTimeoutTicks, electionTimeoutTicks + this). */
+  readonly electionJitterTicks: number;
   readonly heartbeatTicks: number;
   readonly snapshotEveryEntries: number;
   readonly logLevel: string;
@@ -46,6 +48,7 @@ export const CONFIG_DEFAULTS = Object.freeze({
   clusterId: 'baton',
   tickMs: 50,
   electionTimeoutTicks: 10,
+  electionJitterTicks: 10,
   heartbeatTicks: 1,
   snapshotEveryEntries: 10_000,
   logLevel: 'info',
@@ -62,6 +65,7 @@ const FLAGS = {
   'peer-secret': { type: 'string' },
   'tick-ms': { type: 'string' },
   'election-ticks': { type: 'string' },
+  'election-jitter-ticks': { type: 'string' },
   'heartbeat-ticks': { type: 'string' },
   'snapshot-every': { type: 'string' },
   'log-level': { type: 'string' },
@@ -90,6 +94,9 @@ flags (each also as BATON_<FLAG> in the environment, e.g. BATON_DATA_DIR, or as 
   --peer-secret SECRET   shared secret peers prove in their handshake (HMAC)
   --tick-ms MS           Raft tick (default ${CONFIG_DEFAULTS.tickMs})
   --election-ticks N     election timeout in ticks (default ${CONFIG_DEFAULTS.electionTimeoutTicks})
+  --election-jitter-ticks N
+                         the timeout is drawn from [election-ticks, election-ticks + N) ticks
+                         (default ${CONFIG_DEFAULTS.electionJitterTicks})
   --heartbeat-ticks N    heartbeat interval in ticks (default ${CONFIG_DEFAULTS.heartbeatTicks})
   --snapshot-every N     entries between state machine snapshots (default ${CONFIG_DEFAULTS.snapshotEveryEntries})
   --log-level LEVEL      trace|debug|info|warn|error (default ${CONFIG_DEFAULTS.logLevel})
@@ -152,6 +159,7 @@ export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEn
 
   const tickMs = intFlag(get, 'tick-ms', CONFIG_DEFAULTS.tickMs, 1, 10_000);
   const electionTimeoutTicks = intFlag(get, 'election-ticks', CONFIG_DEFAULTS.electionTimeoutTicks, 4, 1_000);
+  const electionJitterTicks = intFlag(get, 'election-jitter-ticks', CONFIG_DEFAULTS.electionJitterTicks, 1, 1_000);
   const heartbeatTicks = intFlag(get, 'heartbeat-ticks', CONFIG_DEFAULTS.heartbeatTicks, 1, 1_000);
   if (heartbeatTicks >= electionTimeoutTicks) {
     throw new ConfigError('heartbeat-ticks', `must be below --election-ticks (${electionTimeoutTicks})`);
@@ -181,6 +189,7 @@ export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEn
       peerSecret: get('peer-secret') ?? null,
       tickMs,
       electionTimeoutTicks,
+      electionJitterTicks,
       heartbeatTicks,
       snapshotEveryEntries: intFlag(get, 'snapshot-every', CONFIG_DEFAULTS.snapshotEveryEntries, 10, 10_000_000),
       logLevel,

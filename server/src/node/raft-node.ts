@@ -59,6 +59,8 @@ export interface RaftNodeOptions<Out> {
   /** Milliseconds per Raft tick. */
   readonly tickMs: number;
   readonly electionTimeoutTicks: number;
+  /** Width of the election timeout's randomization, in ticks (default: electionTimeoutTicks). */
+  readonly electionJitterTicks?: number;
   readonly heartbeatTicks: number;
   /** Take a state machine snapshot after this many applied entries. */
   readonly snapshotEveryEntries: number;
@@ -144,6 +146,7 @@ export class RaftNode<Out> {
       storage: opts.storage,
       rng: opts.rng,
       electionTimeoutTicks: opts.electionTimeoutTicks,
+      electionJitterTicks: opts.electionJitterTicks,
       heartbeatTicks: opts.heartbeatTicks,
       applied: snap.metadata.index,
     });

@@ -262,8 +262,7 @@ export class Raft {
   }
 
   private resetRandomizedElectionTimeout(): void {
-    const t = this.cfg.electionTimeoutTicks;
-    this.randomizedElectionTimeout = t + this.rng.nextInt(0, t);
+    this.randomizedElectionTimeout = this.cfg.electionTimeoutTicks + this.rng.nextInt(0, this.cfg.electionJitterTicks);
   }
 
   // ---------------------------------------------------------------- ticks

@@ -350,6 +350,11 @@ export class Channel {
         this.retryLater(call, { capMs: ELECTION_RETRY_MAX_MS });
         return;
       }
+      // the leader itself, not ready yet (a new leader before its lease): stay, it is the one to wait for
+      if (normalizeHint(error.leaderHint) === attempt.conn.url) {
+        this.retryLater(call, { capMs: ELECTION_RETRY_MAX_MS });
+        return;
+      }
       attempt.conn.unavailableStreak += 1;
       if (attempt.conn.unavailableStreak >= UNAVAILABLE_BEFORE_ROTATE) {
         // this node has known no leader (or no lease) for a while: maybe it is the one cut off

@@ -162,6 +162,24 @@ describe('failover', () => {
     expect(b!.all('session.open')).toHaveLength(1);
   });
 
+  it('stays on a node that answers UNAVAILABLE naming itself leader (a new leader before its lease)', async () => {
+    const [a, b] = await start(2);
+    let refusals = 0;
+    a!.script = (r) => {
+      if (r.type !== 'session.open') return undefined;
+      refusals += 1;
+      return refusals <= 5 ? { error: 'UNAVAILABLE', message: 'no lease yet', leaderHint: a!.clientUrl } : undefined;
+    };
+    const c = await client([a!, b!]);
+    const session = await c.session();
+    expect(session.id).toBe('1');
+    // more refusals than a streak allows, yet no move to b and no reconnect
+    expect(refusals).toBe(6);
+    expect(a!.all('hello')).toHaveLength(1);
+    expect(b!.all('hello')).toHaveLength(0);
+    expect(c.connectedEndpoint).toBe(a!.clientUrl);
+  });
+
   it('fails a request UNAVAILABLE when nothing answers within requestTimeoutMs', async () => {
     const [a] = await start(1);
     a!.script = (r) => (r.type === 'status' ? 'hold' : undefined);

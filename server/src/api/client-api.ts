@@ -239,6 +239,7 @@ export class ClientApi implements ConnectionHost {
     const answer = this.opts.coordinator.leases.keepalive(id);
     if (!answer.ok) {
       if (answer.code === 'NOT_LEADER') throw this.notLeader();
+      if (answer.code === 'UNAVAILABLE') throw this.unavailable(answer.message);
       throw new ApiError(answer.code, answer.message);
     }
     // a keepalive on a new connection (after a reconnect) moves the session's events here
@@ -407,9 +408,20 @@ export class ClientApi implements ConnectionHost {
   private fromNodeError(err: unknown): unknown {
     if (err instanceof NodeError) {
       if (err.code === 'NOT_LEADER') return this.notLeader();
-      return new ApiError('UNAVAILABLE', err.message);
+      return this.unavailable(err.message);
     }
     return err;
+  }
+
+  /**
+   * UNAVAILABLE from the leader itself (a new leader before its lease or first commit, say) names
+   * this node in leaderHint: the client then waits here instead of leaving for a follower, which
+   * would only send it back (issue 8: that round trip cost a failover 100+ ms).
+   */
+  private unavailable(message: string): ApiError {
+    const c = this.opts.coordinator;
+    const self = c.node.isLeader ? this.leaderMember() : undefined;
+    return new ApiError('UNAVAILABLE', message, self === undefined ? {} : { leaderHint: self.clientUrl });
   }
 
   private notLeader(): ApiError {

@@ -1,9 +1,9 @@
 /**
- * The leader of three dies and both followers' election timers fire in the same tick. Without a
- * tie-break each pre-candidate grants the other's pre-vote, both become candidates, vote for
- * themselves and split the vote: no leader for another whole election timeout (issue 8's
- * failover gap doubles). A pre-candidate refuses the pre-vote of a lower id, so the higher one
- * wins in the first round.
+ * The leader of three dies and both followers pre-campaign before either hears the other (in
+ * the same tick, or a little apart on a slow machine). Without a tie-break each pre-candidate
+ * grants the other's pre-vote, both become candidates, vote for themselves and split the vote:
+ * no leader for another whole election timeout (issue 8's failover gap doubles). A pre-candidate
+ * that grants a higher id steps back, so the higher one wins in the first round.
  */
 import { describe, expect, it } from 'vitest';
 import { bootstrapLog } from './confchange.js';
@@ -50,28 +50,48 @@ function settle(nodes: Map<number, Member>, down: ReadonlySet<number> = new Set(
   throw new Error('did not settle');
 }
 
-describe('pre-vote tie-break', () => {
-  it('two followers timing out together elect the higher id in one round, without a split vote', () => {
-    const nodes = new Map([1, 2, 3].map((id) => [id, member(id)]));
-    settle(nodes); // apply the bootstrap configuration
-    const old = nodes.get(1)!.raw;
-    old.campaign();
-    settle(nodes);
-    expect(old.status().softState.role).toBe('leader');
-    const oldTerm = old.status().hardState.term;
+/** A 3-node cluster whose leader (1) died right after a heartbeat round; returns the old term. */
+function clusterWithDeadLeader(): { nodes: Map<number, Member>; down: Set<number>; oldTerm: number } {
+  const nodes = new Map([1, 2, 3].map((id) => [id, member(id)]));
+  settle(nodes); // apply the bootstrap configuration
+  const old = nodes.get(1)!.raw;
+  old.campaign();
+  settle(nodes);
+  expect(old.status().softState.role).toBe('leader');
+  old.tick();
+  settle(nodes);
+  return { nodes, down: new Set([1]), oldTerm: old.status().hardState.term };
+}
 
-    // node 1 dies right after a heartbeat round; 2 and 3 tick in lockstep, nothing delivered
-    // between ticks, so both pre-campaign in the same tick
-    old.tick();
-    settle(nodes);
-    const down = new Set([1]);
+function expectOneRoundWonBy3(nodes: Map<number, Member>, oldTerm: number): void {
+  expect(nodes.get(3)!.raw.status().softState.role).toBe('leader');
+  expect(nodes.get(2)!.raw.status().softState).toMatchObject({ role: 'follower', lead: 3 });
+  expect(nodes.get(3)!.raw.status().hardState.term).toBe(oldTerm + 1);
+}
+
+describe('pre-vote tie-break', () => {
+  it('two followers timing out in the same tick elect the higher id in one round, without a split vote', () => {
+    const { nodes, down, oldTerm } = clusterWithDeadLeader();
+    // 2 and 3 tick in lockstep, nothing delivered between ticks: both pre-campaign together
     const followers = [nodes.get(2)!.raw, nodes.get(3)!.raw];
     for (let t = 0; t < ELECTION_TICKS; t++) for (const f of followers) f.tick();
     expect(followers.map((f) => f.status().softState.role)).toEqual(['preCandidate', 'preCandidate']);
     settle(nodes, down);
+    expectOneRoundWonBy3(nodes, oldTerm);
+  });
 
-    expect(nodes.get(3)!.raw.status().softState.role).toBe('leader');
-    expect(nodes.get(2)!.raw.status().softState).toMatchObject({ role: 'follower', lead: 3 });
-    expect(nodes.get(3)!.raw.status().hardState.term).toBe(oldTerm + 1);
+  it('so do two pre-candidates that started ticks apart before hearing each other (a slow machine)', () => {
+    const { nodes, down, oldTerm } = clusterWithDeadLeader();
+    const [two, three] = [nodes.get(2)!.raw, nodes.get(3)!.raw];
+    for (let t = 0; t < ELECTION_TICKS; t++) two.tick();
+    for (let t = 0; t < ELECTION_TICKS - 3; t++) three.tick();
+    expect(two.status().softState.role).toBe('preCandidate');
+    for (let t = 0; t < 3; t++) {
+      two.tick();
+      three.tick();
+    }
+    expect(three.status().softState.role).toBe('preCandidate');
+    settle(nodes, down);
+    expectOneRoundWonBy3(nodes, oldTerm);
   });
 });

@@ -79,8 +79,6 @@ export class Raft {
    * promise from before the crash may still carry a leader's lease.
    */
   private voteQuietUntilTick: number;
-  /** When this node last became a pre-candidate (preVoteTieBreakRefuses). */
-  private preCandidateSinceTick = 0;
   /** The term in which this leader sent TimeoutNow: its lease never returns in that term. */
   private timeoutNowTerm = 0;
   /** The index the current configuration reflects (conf entries at or below it are already in). */
@@ -188,26 +186,6 @@ export class Raft {
     );
   }
 
-  /**
-   * Two followers whose timers fire together both pre-campaign; if each granted the other's
-   * pre-vote, both would become candidates, vote for themselves and split the vote, and the
-   * cluster would wait a whole election timeout more. So a pre-candidate that started in this
-   * tick or the one before refuses the pre-vote of a lower id whose log ends where its own does:
-   * of two equals starting together, the higher id wins. A refusal only ever costs liveness
-   * (pre-votes change no state), and it is confined to that tie: a pre-candidate whose log is
-   * behind could not win, and one that has been campaigning for longer may be cut off.
-   */
-  protected preVoteTieBreakRefuses(m: Message): boolean {
-    return (
-      m.type === 'preVote' &&
-      this.role === 'preCandidate' &&
-      m.from < this.id &&
-      this.tickCount - this.preCandidateSinceTick <= 1 &&
-      m.logTerm === this.log.lastTerm() &&
-      m.index === this.log.lastIndex()
-    );
-  }
-
   /** Raft §5.4.1: the election restriction. */
   protected candidateLogIsUpToDate(m: Message): boolean {
     return this.log.isUpToDate(m.index, m.logTerm);
@@ -256,7 +234,6 @@ export class Raft {
     this.tracker.resetVotes();
     this.lead = NONE;
     this.role = 'preCandidate';
-    this.preCandidateSinceTick = this.tickCount;
   }
 
   becomeCandidate(): void {
@@ -454,12 +431,20 @@ export class Raft {
       case 'vote':
       case 'preVote': {
         const respType = m.type === 'vote' ? 'voteResp' : 'preVoteResp';
-        if (this.canGrantVote(m) && this.candidateLogIsUpToDate(m) && !this.preVoteTieBreakRefuses(m)) {
+        if (this.canGrantVote(m) && this.candidateLogIsUpToDate(m)) {
           // a pre-vote grant answers in the candidate's future term so it is not taken as stale
           this.sendAfterPersist(message({ type: respType, to: m.from, term: m.term }));
           if (m.type === 'vote') {
             this.electionElapsed = 0;
             this.vote = m.from;
+          }
+          // Two pre-candidates that grant each other both become candidates, vote for
+          // themselves and split the vote: a whole election timeout lost. So a pre-candidate
+          // that grants a higher id (whose log is at least as up to date) steps back and lets it
+          // run; a grant of its own pre-vote arriving later is then ignored. Only this node's
+          // campaign changes, never what it grants: PreVote keeps its guarantees.
+          if (m.type === 'preVote' && this.role === 'preCandidate' && m.from > this.id) {
+            this.becomeFollower(this.term, NONE);
           }
         } else {
           this.sendAfterPersist(

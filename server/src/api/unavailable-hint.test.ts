@@ -53,7 +53,12 @@ function stub(state: StubState): { coordinator: Coordinator; changed(): void } {
     onEvent: () => {},
     onLeaderChange: (l: () => void) => listeners.push(l),
   } as unknown as Coordinator;
-  return { coordinator, changed: () => listeners.forEach((l) => l()) };
+  return {
+    coordinator,
+    changed: () => {
+      for (const l of listeners) l();
+    },
+  };
 }
 
 /** A ClientApi over a coordinator stub: leader or not, and what keepalives and writes answer. */

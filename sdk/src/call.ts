@@ -58,6 +58,8 @@ export class Call<T extends RequestType> implements CallHandle<T> {
   retries = 0;
   deadlineTimer: ReturnType<typeof setTimeout> | null = null;
   retryTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Delayed because no leader was at hand (not a rate limit): a new connection sends it at once. */
+  retryOnConnect = false;
   attemptTimer: ReturnType<typeof setTimeout> | null = null;
   readonly promise: Promise<ClientResultOf<T>>;
   resolve!: (result: ClientResultOf<T>) => void;

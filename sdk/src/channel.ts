@@ -350,6 +350,11 @@ export class Channel {
         this.retryLater(call, { capMs: ELECTION_RETRY_MAX_MS });
         return;
       }
+      // the leader itself, not ready yet (a new leader before its lease): stay, it is the one to wait for
+      if (normalizeHint(error.leaderHint) === attempt.conn.url) {
+        this.retryLater(call, { capMs: ELECTION_RETRY_MAX_MS });
+        return;
+      }
       attempt.conn.unavailableStreak += 1;
       if (attempt.conn.unavailableStreak >= UNAVAILABLE_BEFORE_ROTATE) {
         // this node has known no leader (or no lease) for a while: maybe it is the one cut off
@@ -379,6 +384,7 @@ export class Channel {
     const stepMs = backoffDelayMs(this.options.reconnectBackoff, call.retries, this.options.random);
     const cappedMs = call.retries < ELECTION_RETRIES ? Math.min(delay.capMs ?? stepMs, stepMs) : stepMs;
     const delayMs = delay.exactMs ?? cappedMs;
+    call.retryOnConnect = delay.exactMs === undefined;
     call.retries += 1;
     call.retryTimer = setTimeout(() => {
       call.retryTimer = null;
@@ -513,6 +519,15 @@ export class Channel {
     this.conn = conn;
     this.everConnected = true;
     this.resolveFirst();
+    // Calls waiting out a retry because the last node knew no live leader go now: this is a new
+    // node, most often the new leader that another call's hint led to (issue 8: each call
+    // otherwise waited its own timer, up to ELECTION_RETRY_MAX_MS, after the reconnect).
+    for (const call of this.live) {
+      if (call.state !== 'delayed' || !call.retryOnConnect) continue;
+      clearTimer(call.retryTimer);
+      call.retryTimer = null;
+      this.enqueue(call);
+    }
     for (const fn of [...this.connectedListeners]) fn(conn);
     this.pump();
   }

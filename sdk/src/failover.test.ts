@@ -162,6 +162,48 @@ describe('failover', () => {
     expect(b!.all('session.open')).toHaveLength(1);
   });
 
+  it('stays on a node that answers UNAVAILABLE naming itself leader (a new leader before its lease)', async () => {
+    const [a, b] = await start(2);
+    let refusals = 0;
+    a!.script = (r) => {
+      if (r.type !== 'session.open') return undefined;
+      refusals += 1;
+      return refusals <= 5 ? { error: 'UNAVAILABLE', message: 'no lease yet', leaderHint: a!.clientUrl } : undefined;
+    };
+    const c = await client([a!, b!]);
+    const session = await c.session();
+    expect(session.id).toBe('1');
+    // more refusals than a streak allows, yet no move to b and no reconnect
+    expect(refusals).toBe(6);
+    expect(a!.all('hello')).toHaveLength(1);
+    expect(b!.all('hello')).toHaveLength(0);
+    expect(c.connectedEndpoint).toBe(a!.clientUrl);
+  });
+
+  it('sends the calls waiting out an election retry at once on the next connection', async () => {
+    fakeClock();
+    const [gone, follower, leader] = await start(3);
+    await gone!.stop();
+    follower!.leaderHint = gone!.clientUrl;
+    leader!.leaderHint = leader!.clientUrl;
+    // the follower still names the dead leader: both opens wait out a retry delay
+    follower!.script = (r) =>
+      r.type === 'session.open' ? { error: 'NOT_LEADER', leaderHint: gone!.clientUrl } : undefined;
+    const c = await client([gone!, follower!, leader!]);
+    let opened = 0;
+    for (const p of [c.session(), c.session()]) void p.then(() => opened++);
+    await follower!.takeType('session.open');
+    await follower!.takeType('session.open');
+    // the follower goes too; the client moves to the leader. Fake time stands still, so no
+    // retry timer fires: only the new connection can send the two opens again.
+    const next = leader!.nextConnection();
+    await follower!.stop();
+    await next;
+    for (let i = 0; i < 10_000 && opened < 2; i++) await new Promise((r) => setImmediate(r));
+    expect(opened).toBe(2);
+    expect(leader!.all('session.open')).toHaveLength(2);
+  });
+
   it('fails a request UNAVAILABLE when nothing answers within requestTimeoutMs', async () => {
     const [a] = await start(1);
     a!.script = (r) => (r.type === 'status' ? 'hold' : undefined);

@@ -27,6 +27,7 @@ import type { Coordinator } from '../node/coordinator.js';
 import type { Logger } from '../node/logger.js';
 import type { Member } from '../node/members.js';
 import { NodeError } from '../node/raft-node.js';
+import { NONE } from '../raft/types.js';
 import { ClientConnection, type ConnectionHost } from './connection.js';
 import { ApiError } from './errors.js';
 import { ClientGate } from './gate.js';
@@ -46,6 +47,13 @@ export interface ClientApiOptions {
   readonly logger: Logger;
   /** A write not applied within this time is answered UNAVAILABLE (outcome unknown: retry, same seq). */
   readonly writeTimeoutMs?: number;
+  /**
+   * A write that reaches this node while it knows no leader (an election round is running) waits
+   * up to this long for one, then is handled here (this node won) or answered NOT_LEADER with the
+   * new leader: the client learns the outcome at once instead of polling for it. Default
+   * DEFAULT_LEADER_WAIT_MS; 0 answers UNAVAILABLE at once.
+   */
+  readonly leaderWaitMs?: number;
   /** Authentication, permissions and per-client limits; default: auth off, default limits. */
   readonly gate?: ClientGate;
   /** Told about rejected requests and granted waits (the node's metrics). */
@@ -53,6 +61,12 @@ export interface ClientApiOptions {
 }
 
 const DEFAULT_WRITE_TIMEOUT_MS = 10_000;
+/**
+ * About one election round (pre-vote, vote, the no-op's fsyncs) on a loaded machine. Kept short:
+ * a node cut off from the others knows no leader for long, and each write held there delays the
+ * client's move elsewhere (it leaves after a few UNAVAILABLE answers in a row).
+ */
+export const DEFAULT_LEADER_WAIT_MS = 100;
 
 export class ClientApi implements ConnectionHost {
   readonly logger: Logger;
@@ -66,6 +80,8 @@ export class ClientApi implements ConnectionHost {
   private serverSeq = 0;
   private readonly writeTimeoutMs: number;
   private readonly gate: ClientGate;
+  /** Writes held until a leader is known (leaderWaitMs): woken on every leader change. */
+  private readonly leaderWaiters = new Set<() => void>();
 
   constructor(private readonly opts: ClientApiOptions) {
     this.logger = opts.logger;
@@ -77,6 +93,9 @@ export class ClientApi implements ConnectionHost {
     // ws closes a connection whose frame exceeds maxPayload with 1009 (message too big)
     this.wss = new WebSocketServer({ noServer: true, maxPayload: LIMITS.maxClientFrameBytes, clientTracking: false });
     opts.coordinator.onEvent((e) => this.route(e));
+    opts.coordinator.onLeaderChange(() => {
+      for (const wake of [...this.leaderWaiters]) wake();
+    });
   }
 
   handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -239,6 +258,7 @@ export class ClientApi implements ConnectionHost {
     const answer = this.opts.coordinator.leases.keepalive(id);
     if (!answer.ok) {
       if (answer.code === 'NOT_LEADER') throw this.notLeader();
+      if (answer.code === 'UNAVAILABLE') throw this.unavailable(answer.message);
       throw new ApiError(answer.code, answer.message);
     }
     // a keepalive on a new connection (after a reconnect) moves the session's events here
@@ -376,6 +396,7 @@ export class ClientApi implements ConnectionHost {
 
   private async submitChecked(clientId: string, seq: number, cmd: Command, actor?: Actor): Promise<unknown> {
     const c = this.opts.coordinator;
+    if (!c.node.isLeader && c.leaderId === NONE) await this.leaderKnown();
     if (!c.node.isLeader) throw this.notLeader();
     let timer: ReturnType<typeof setTimeout> | null = null;
     const timeout = new Promise<never>((_, reject) => {
@@ -396,6 +417,24 @@ export class ClientApi implements ConnectionHost {
     return result.value;
   }
 
+  /** Resolves once this node knows a leader, or after leaderWaitMs (bounded by the client's own timeouts too). */
+  private leaderKnown(): Promise<void> {
+    const waitMs = this.opts.leaderWaitMs ?? DEFAULT_LEADER_WAIT_MS;
+    if (waitMs <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.leaderWaiters.delete(check);
+        resolve();
+      };
+      const check = (): void => {
+        if (this.opts.coordinator.leaderId !== NONE) done();
+      };
+      const timer = setTimeout(done, waitMs);
+      this.leaderWaiters.add(check);
+    });
+  }
+
   private async read<T>(fn: (fsm: Coordinator['fsm']) => T): Promise<T> {
     try {
       return await this.opts.coordinator.read(fn);
@@ -407,9 +446,20 @@ export class ClientApi implements ConnectionHost {
   private fromNodeError(err: unknown): unknown {
     if (err instanceof NodeError) {
       if (err.code === 'NOT_LEADER') return this.notLeader();
-      return new ApiError('UNAVAILABLE', err.message);
+      return this.unavailable(err.message);
     }
     return err;
+  }
+
+  /**
+   * UNAVAILABLE from the leader itself (a new leader before its lease or first commit, say) names
+   * this node in leaderHint: the client then waits here instead of leaving for a follower, which
+   * would only send it back (issue 8: that round trip cost a failover 100+ ms).
+   */
+  private unavailable(message: string): ApiError {
+    const c = this.opts.coordinator;
+    const self = c.node.isLeader ? this.leaderMember() : undefined;
+    return new ApiError('UNAVAILABLE', message, self === undefined ? {} : { leaderHint: self.clientUrl });
   }
 
   private notLeader(): ApiError {

@@ -8,6 +8,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ConfState, Snapshot } from '../raft/types.js';
 import { MemoryNodeStorage, type PersistUpdate } from './node-storage.js';
+import { LEADER_SNAPSHOT_SPACING } from './raft-node.js';
 import { startVirtualCluster, type VirtualCluster } from './virtual-cluster.testing.js';
 
 const TICK_MS = 10;
@@ -34,6 +35,15 @@ class SlowSnapshotDisk extends MemoryNodeStorage {
     const snap = await super.createSnapshot(index, confState, data);
     this.snapshotsDone += 1;
     return snap;
+  }
+}
+
+class CountingDisk extends MemoryNodeStorage {
+  snapshots = 0;
+
+  override async createSnapshot(index: number, confState: ConfState, data: Uint8Array): Promise<Snapshot> {
+    this.snapshots += 1;
+    return super.createSnapshot(index, confState, data);
   }
 }
 
@@ -130,11 +140,45 @@ describe('snapshots are written in the background', () => {
       return outcome === true;
     };
     let seq = 1;
-    while (seq <= SNAPSHOT_EVERY_ENTRIES + 5) expect(await submit(seq++)).toBe(true);
+    // a leader snapshots LEADER_SNAPSHOT_SPACING times less often than its followers
+    while (seq <= SNAPSHOT_EVERY_ENTRIES * LEADER_SNAPSHOT_SPACING + 5) expect(await submit(seq++)).toBe(true);
     expect(disk.snapshotsStarted).toBe(1);
     await cluster.advance(SNAPSHOT_WRITE_MS + 100);
     expect(fatal.map((e) => e.message)).toEqual(['disk full']);
     expect(await submit(seq++)).toBe(false);
+    await cluster.stop();
+  });
+
+  it('a leader snapshots LEADER_SNAPSHOT_SPACING times less often than its followers (its pause is the one that costs an election)', async () => {
+    const disks: CountingDisk[] = [];
+    const cluster = await startVirtualCluster({
+      tickMs: TICK_MS,
+      netMs: NET_MS,
+      snapshotEveryEntries: SNAPSHOT_EVERY_ENTRIES,
+      storage: () => {
+        const d = new CountingDisk();
+        disks.push(d);
+        return d;
+      },
+    });
+    const leader = await cluster.leader();
+    const termBefore = term(cluster);
+    const writes = 2 * SNAPSHOT_EVERY_ENTRIES * LEADER_SNAPSHOT_SPACING + 5;
+    for (let seq = 1; seq <= writes; seq++) {
+      let done = false;
+      void leader
+        .submit('w', seq, seq === 1 ? { op: 'openSession', ttlMs: 60_000 } : { op: 'closeSession', sessionId: 1 })
+        .finally(() => {
+          done = true;
+        });
+      for (let t = 0; t < 1_000 && !done; t++) await cluster.advance(1);
+    }
+    await cluster.advance(10 * TICK_MS);
+    expect(term(cluster)).toBe(termBefore);
+    const leaderDisk = disks[cluster.nodes.indexOf(leader)] as CountingDisk;
+    expect(leaderDisk.snapshots).toBe(2);
+    for (const d of disks)
+      if (d !== leaderDisk) expect(d.snapshots).toBeGreaterThanOrEqual(2 * LEADER_SNAPSHOT_SPACING);
     await cluster.stop();
   });
 });

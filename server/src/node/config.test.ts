@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, parseServerConfig, type ServerConfig } from './config.js';
+import { CONFIG_DEFAULTS, ConfigError, parseServerConfig, type ServerConfig } from './config.js';
 import { nodeIdFromName } from './members.js';
 
 const PEERS = 'n1=http://127.0.0.1:7001,n2=http://127.0.0.1:7002,n3=http://127.0.0.1:7003';
@@ -37,6 +37,17 @@ describe('parseServerConfig', () => {
     expect(c.members[0]?.clientUrl).toBe('ws://127.0.0.1:7001/v1/client');
     expect(c.members[1]?.id).toBe(nodeIdFromName('n2'));
     expect(c.dataDir).toBe('/tmp/d2');
+  });
+
+  it('reads the election timing flags, with the defaults when absent', () => {
+    const base = ['--id', 'n1', '--peers', PEERS, '--data-dir', '/tmp/x'];
+    expect(run(base)).toMatchObject({
+      tickMs: CONFIG_DEFAULTS.tickMs,
+      electionTimeoutTicks: CONFIG_DEFAULTS.electionTimeoutTicks,
+      electionJitterTicks: CONFIG_DEFAULTS.electionJitterTicks,
+      heartbeatTicks: CONFIG_DEFAULTS.heartbeatTicks,
+    });
+    expect(run([...base, '--election-ticks', '20', '--election-jitter-ticks', '20']).electionJitterTicks).toBe(20);
   });
 
   it('takes BATON_* variables when a flag is absent, and flags win over them', () => {
@@ -77,7 +88,11 @@ describe('parseServerConfig', () => {
     expect(flagOf([...base, '--listen', '127.0.0.1:99999'])).toBe('listen');
     expect(flagOf([...base, '--tick-ms', '-5'])).toBe('tick-ms');
     expect(flagOf([...base, '--tick-ms', '1.5'])).toBe('tick-ms');
-    expect(flagOf([...base, '--heartbeat-ticks', '10'])).toBe('heartbeat-ticks');
+    // a heartbeat interval must be below the election timeout
+    expect(flagOf([...base, '--heartbeat-ticks', String(CONFIG_DEFAULTS.electionTimeoutTicks)])).toBe(
+      'heartbeat-ticks',
+    );
+    expect(flagOf([...base, '--election-jitter-ticks', '0'])).toBe('election-jitter-ticks');
     expect(flagOf([...base, '--log-level', 'loud'])).toBe('log-level');
     expect(flagOf(['--id', 'n1', '--peers', 'n1=ftp://x:1', '--data-dir', '/tmp/x'])).toBe('peers');
     expect(flagOf(['--id', 'n1', '--peers', 'n1=http://a:1,n1=http://b:2', '--data-dir', '/tmp/x'])).toBe('peers');

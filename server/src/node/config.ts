@@ -25,6 +25,8 @@ export interface ServerConfig {
   readonly peerSecret: string | null;
   readonly tickMs: number;
   readonly electionTimeoutTicks: number;
+  /** The election timeout is drawn from [electionTimeoutTicks, electionTimeoutTicks + this). */
+  readonly electionJitterTicks: number;
   readonly heartbeatTicks: number;
   readonly snapshotEveryEntries: number;
   readonly logLevel: string;
@@ -36,17 +38,22 @@ export interface ServerConfig {
 }
 
 /**
- * Defaults in one place. 50 ms ticks × 10 = a 0.5–1 s randomized election timeout. Shorter was
- * tried for issue 8's failover target (20 ms ticks, a 200–400 ms timeout): on a loaded 2-core
- * machine, opening 10,000 sessions in a burst starved the leader's event loop past 200 ms and
- * the cluster changed leaders 8 times and failed the workload; with 50 ms ticks, none.
+ * Defaults in one place. The election timeout is 25 ms ticks × 14 = 350 ms, randomized only up to
+ * 400 ms (2 ticks of jitter; the pre-vote tie-break in raft.ts keeps two followers that time out
+ * together from splitting the vote), so a leader SIGKILLed under load is replaced and found by
+ * its clients within about 500 ms (issue 8, workload 3: 0.5–1 s randomized gave p50 ≈ 660 ms,
+ * max ≈ 1 s). The pause a leader survives is the minimum, 350 ms: a 20 ms × [10, 20) timeout
+ * (200 ms) was tried first, and on a loaded 2-core machine opening 10,000 sessions in a burst
+ * starved the leader past it (8 leader changes in one comparison run). Heartbeats stay every
+ * 50 ms (2 ticks). The lease is the timeout minus 2 ticks (one for tick rounding, one for drift).
  */
 export const CONFIG_DEFAULTS = Object.freeze({
   listen: '127.0.0.1:7001',
   clusterId: 'baton',
-  tickMs: 50,
-  electionTimeoutTicks: 10,
-  heartbeatTicks: 1,
+  tickMs: 25,
+  electionTimeoutTicks: 14,
+  electionJitterTicks: 2,
+  heartbeatTicks: 2,
   snapshotEveryEntries: 10_000,
   logLevel: 'info',
   devDataDir: './data/dev',
@@ -62,6 +69,7 @@ const FLAGS = {
   'peer-secret': { type: 'string' },
   'tick-ms': { type: 'string' },
   'election-ticks': { type: 'string' },
+  'election-jitter-ticks': { type: 'string' },
   'heartbeat-ticks': { type: 'string' },
   'snapshot-every': { type: 'string' },
   'log-level': { type: 'string' },
@@ -90,6 +98,9 @@ flags (each also as BATON_<FLAG> in the environment, e.g. BATON_DATA_DIR, or as 
   --peer-secret SECRET   shared secret peers prove in their handshake (HMAC)
   --tick-ms MS           Raft tick (default ${CONFIG_DEFAULTS.tickMs})
   --election-ticks N     election timeout in ticks (default ${CONFIG_DEFAULTS.electionTimeoutTicks})
+  --election-jitter-ticks N
+                         the timeout is drawn from [election-ticks, election-ticks + N) ticks
+                         (default ${CONFIG_DEFAULTS.electionJitterTicks})
   --heartbeat-ticks N    heartbeat interval in ticks (default ${CONFIG_DEFAULTS.heartbeatTicks})
   --snapshot-every N     entries between state machine snapshots (default ${CONFIG_DEFAULTS.snapshotEveryEntries})
   --log-level LEVEL      trace|debug|info|warn|error (default ${CONFIG_DEFAULTS.logLevel})
@@ -152,6 +163,7 @@ export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEn
 
   const tickMs = intFlag(get, 'tick-ms', CONFIG_DEFAULTS.tickMs, 1, 10_000);
   const electionTimeoutTicks = intFlag(get, 'election-ticks', CONFIG_DEFAULTS.electionTimeoutTicks, 4, 1_000);
+  const electionJitterTicks = intFlag(get, 'election-jitter-ticks', CONFIG_DEFAULTS.electionJitterTicks, 1, 1_000);
   const heartbeatTicks = intFlag(get, 'heartbeat-ticks', CONFIG_DEFAULTS.heartbeatTicks, 1, 1_000);
   if (heartbeatTicks >= electionTimeoutTicks) {
     throw new ConfigError('heartbeat-ticks', `must be below --election-ticks (${electionTimeoutTicks})`);
@@ -181,6 +193,7 @@ export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEn
       peerSecret: get('peer-secret') ?? null,
       tickMs,
       electionTimeoutTicks,
+      electionJitterTicks,
       heartbeatTicks,
       snapshotEveryEntries: intFlag(get, 'snapshot-every', CONFIG_DEFAULTS.snapshotEveryEntries, 10, 10_000_000),
       logLevel,

@@ -109,6 +109,7 @@ export async function startServer(
     logger: logger.child({ component: 'raft' }),
     tickMs: config.tickMs,
     electionTimeoutTicks: config.electionTimeoutTicks,
+    electionJitterTicks: config.electionJitterTicks,
     heartbeatTicks: config.heartbeatTicks,
     snapshotEveryEntries: config.snapshotEveryEntries,
     readTimeoutMs: config.tickMs * config.electionTimeoutTicks * 2,

@@ -22,6 +22,10 @@ export interface VirtualClusterOptions {
   readonly snapshotEveryEntries: number;
   /** Each node's disk (bootstrapped here); slow ones delay persist or createSnapshot with timers. */
   readonly storage: () => MemoryNodeStorage;
+  /** Raft timing (default 10 ticks, jitter 10, heartbeat every tick). */
+  readonly electionTimeoutTicks?: number;
+  readonly electionJitterTicks?: number;
+  readonly heartbeatTicks?: number;
 }
 
 export interface VirtualCluster {
@@ -31,12 +35,22 @@ export interface VirtualCluster {
   advance(ms: number): Promise<void>;
   /** Ticks until a leader with a valid lease exists (bounded); throws if none. */
   leader(): Promise<Coordinator>;
+  /** The process dies: it sends and receives nothing from now on (it is stopped, not awaited). */
+  crash(node: Coordinator): void;
+  /** Everything `node` sends for the next `ms` is lost (the followers' view of a paused leader). */
+  mute(node: Coordinator, ms: number): void;
   stop(): Promise<void>;
 }
 
-function transport(handlers: Map<NodeId, (m: Message[]) => void>, id: NodeId, netMs: number): RaftTransport {
+function transport(
+  handlers: Map<NodeId, (m: Message[]) => void>,
+  id: NodeId,
+  netMs: number,
+  silent: (id: NodeId) => boolean,
+): RaftTransport {
   return {
     send: (msgs) => {
+      if (silent(id)) return;
       // one frame per destination per send, delivered netMs later
       const byPeer = new Map<NodeId, Message[]>();
       for (const m of msgs) byPeer.set(m.to, [...(byPeer.get(m.to) ?? []), m]);
@@ -63,6 +77,9 @@ export function seededRng(seed: number): { nextInt(min: number, max: number): nu
 export async function startVirtualCluster(opts: VirtualClusterOptions, rng = seededRng(7)): Promise<VirtualCluster> {
   const clock = new ManualClock();
   const handlers = new Map<NodeId, (m: Message[]) => void>();
+  const crashed = new Set<NodeId>();
+  const mutedUntilMs = new Map<NodeId, number>();
+  const silent = (id: NodeId): boolean => crashed.has(id) || clock.monotonicMs() < (mutedUntilMs.get(id) ?? 0);
   const nodes: Coordinator[] = [];
   for (const id of VIRTUAL_IDS) {
     const storage = opts.storage();
@@ -77,13 +94,14 @@ export async function startVirtualCluster(opts: VirtualClusterOptions, rng = see
       new Coordinator({
         id,
         storage,
-        transport: transport(handlers, id, opts.netMs),
+        transport: transport(handlers, id, opts.netMs, silent),
         clock,
         rng,
         logger: silentLogger(),
         tickMs: opts.tickMs,
-        electionTimeoutTicks: 10,
-        heartbeatTicks: 1,
+        electionTimeoutTicks: opts.electionTimeoutTicks ?? 10,
+        electionJitterTicks: opts.electionJitterTicks,
+        heartbeatTicks: opts.heartbeatTicks ?? 1,
         snapshotEveryEntries: opts.snapshotEveryEntries,
         readTimeoutMs: 1_000,
       }),
@@ -107,6 +125,14 @@ export async function startVirtualCluster(opts: VirtualClusterOptions, rng = see
         await advance(opts.tickMs);
       }
       throw new Error('no leader within 500 ticks');
+    },
+    crash: (node) => {
+      crashed.add(node.node.id);
+      handlers.delete(node.node.id);
+      void node.stop();
+    },
+    mute: (node, ms) => {
+      mutedUntilMs.set(node.node.id, clock.monotonicMs() + ms);
     },
     stop: async () => {
       // stopping waits (on timers) for a Ready in flight: keep time moving meanwhile

@@ -27,6 +27,7 @@ describe('resolveConfig', () => {
       storage,
       rng,
       electionTimeoutTicks: 10,
+      electionJitterTicks: 10,
       heartbeatTicks: 1,
       applied: 0,
       maxSizePerMsgBytes: 1 << 20,
@@ -40,6 +41,14 @@ describe('resolveConfig', () => {
       snapshotTimeoutTicks: 100,
       eagerCommitPropagation: false,
     });
+  });
+
+  it('derives the election jitter from the election timeout unless it is given', () => {
+    expect(resolveConfig({ ...base, electionTimeoutTicks: 12 }).electionJitterTicks).toBe(12);
+    expect(resolveConfig({ ...base, electionTimeoutTicks: 12, electionJitterTicks: 4 }).electionJitterTicks).toBe(4);
+    for (const electionJitterTicks of [0, -1, 1.5]) {
+      expect(failure({ electionJitterTicks })).toBeInstanceOf(RaftInvariantError);
+    }
   });
 
   it('keeps the storage and rng it was given, by reference', () => {
@@ -72,6 +81,7 @@ describe('resolveConfig', () => {
         drift: fc.nat(),
         extraSnapshot: fc.integer({ min: 1, max: 100 }),
         eagerCommitPropagation: fc.boolean(),
+        electionJitterTicks: fc.integer({ min: 1, max: 100 }),
       })
       .map(({ extraElection, lease, drift, extraSnapshot, ...r }) => {
         const electionTimeoutTicks = r.heartbeatTicks + extraElection;

@@ -19,8 +19,17 @@ export interface RaftConfig {
   readonly id: NodeId;
   readonly storage: Storage;
   readonly rng: Rng;
-  /** Ticks without hearing from a leader before a follower campaigns (randomized in [T, 2T)). */
+  /**
+   * Ticks without hearing from a leader before a follower campaigns: randomized in
+   * [T, T + electionJitterTicks). T is also what CheckQuorum and the lease count on.
+   */
   readonly electionTimeoutTicks?: number;
+  /**
+   * The width of the randomization (default T: Raft's [T, 2T)). A narrower one shortens the worst
+   * failover without lowering T, which is what a leader's pause must stay under; it only has to
+   * be wide enough that two followers rarely time out in the same tick (a split vote).
+   */
+  readonly electionJitterTicks?: number;
   /** Ticks between leader heartbeats. Must be < electionTimeoutTicks. */
   readonly heartbeatTicks?: number;
   /** The last index the state machine applied before a restart (0: replay from the snapshot). */
@@ -56,6 +65,7 @@ export function resolveConfig(c: RaftConfig): ResolvedRaftConfig {
   const given = Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined)) as RaftConfig;
   const r: ResolvedRaftConfig = {
     electionTimeoutTicks: 10,
+    electionJitterTicks: given.electionTimeoutTicks ?? 10,
     heartbeatTicks: 1,
     applied: 0,
     maxSizePerMsgBytes: 1 << 20,
@@ -73,6 +83,10 @@ export function resolveConfig(c: RaftConfig): ResolvedRaftConfig {
   invariant(Number.isInteger(r.id) && r.id > 0, `node id must be a positive integer, got ${r.id}`);
   invariant(r.heartbeatTicks > 0, 'heartbeatTicks must be > 0');
   invariant(r.electionTimeoutTicks > r.heartbeatTicks, 'electionTimeoutTicks must be > heartbeatTicks');
+  invariant(
+    Number.isInteger(r.electionJitterTicks) && r.electionJitterTicks >= 1,
+    'electionJitterTicks must be an integer >= 1',
+  );
   invariant(r.maxInflightMsgs > 0, 'maxInflightMsgs must be > 0');
   invariant(r.maxSizePerMsgBytes > 0, 'maxSizePerMsgBytes must be > 0');
   invariant(

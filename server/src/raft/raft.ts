@@ -262,8 +262,7 @@ export class Raft {
   }
 
   private resetRandomizedElectionTimeout(): void {
-    const t = this.cfg.electionTimeoutTicks;
-    this.randomizedElectionTimeout = t + this.rng.nextInt(0, t);
+    this.randomizedElectionTimeout = this.cfg.electionTimeoutTicks + this.rng.nextInt(0, this.cfg.electionJitterTicks);
   }
 
   // ---------------------------------------------------------------- ticks
@@ -438,6 +437,14 @@ export class Raft {
           if (m.type === 'vote') {
             this.electionElapsed = 0;
             this.vote = m.from;
+          }
+          // Two pre-candidates that grant each other both become candidates, vote for
+          // themselves and split the vote: a whole election timeout lost. So a pre-candidate
+          // that grants a higher id (whose log is at least as up to date) steps back and lets it
+          // run; a grant of its own pre-vote arriving later is then ignored. Only this node's
+          // campaign changes, never what it grants: PreVote keeps its guarantees.
+          if (m.type === 'preVote' && this.role === 'preCandidate' && m.from > this.id) {
+            this.becomeFollower(this.term, NONE);
           }
         } else {
           this.sendAfterPersist(

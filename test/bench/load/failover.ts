@@ -85,6 +85,7 @@ export async function runFailover(ctx: RunContext): Promise<WorkloadResult> {
       const leader = await ctx.cluster.waitForLeader();
       await sleep(1_000);
       const killAt = now();
+      const killWallMs = Date.now();
       await leader.stop('SIGKILL');
       const before = writers.stamps.length;
       // when the survivors agree on a new leader (polled every 10 ms): the rest of the gap is the clients'
@@ -95,8 +96,16 @@ export async function runFailover(ctx: RunContext): Promise<WorkloadResult> {
       gaps.push(round(gap, 1));
       const next = await electedMs;
       elected.push(round(next.ms, 1));
+      // the writes on either side of the kill, relative to it: where the gap sits
+      const lastBefore = writers.stamps
+        .filter((s) => s <= killAt)
+        .reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY);
+      const firstAfter = writers.stamps
+        .filter((s) => s > killAt)
+        .reduce((a, b) => Math.min(a, b), Number.POSITIVE_INFINITY);
       ctx.progress(
-        `trial ${t + 1}/${ctx.opts.trials}: killed ${leader.name}, ${next.name} leads after ${round(next.ms, 0)} ms; longest write gap ${round(gap, 1)} ms`,
+        `trial ${t + 1}/${ctx.opts.trials}: killed ${leader.name} at ${killWallMs} (wall ms), ${next.name} leads after ${round(next.ms, 0)} ms; ` +
+          `last write ${round(lastBefore - killAt, 1)} ms, first write +${round(firstAfter - killAt, 1)} ms; longest write gap ${round(gap, 1)} ms`,
       );
       leader.start();
       await ctx.cluster.waitCaughtUp();

@@ -1,0 +1,97 @@
+/**
+ * The leader of three dies and both followers pre-campaign before either hears the other (in
+ * the same tick, or a little apart on a slow machine). Without a tie-break each pre-candidate
+ * grants the other's pre-vote, both become candidates, vote for themselves and split the vote:
+ * no leader for another whole election timeout (issue 8's failover gap doubles). A pre-candidate
+ * that grants a higher id steps back, so the higher one wins in the first round.
+ */
+import { describe, expect, it } from 'vitest';
+import { bootstrapLog } from './confchange.js';
+import { RawNode } from './rawnode.js';
+import { MemoryStorage } from './storage.js';
+import type { Message } from './types.js';
+
+const ELECTION_TICKS = 10;
+/** Every randomized timeout is exactly T: the followers' timers fire in the same tick. */
+const rng = { nextInt: (min: number) => min };
+
+interface Member {
+  readonly raw: RawNode;
+  readonly storage: MemoryStorage;
+}
+
+function member(id: number): Member {
+  const storage = new MemoryStorage();
+  const boot = bootstrapLog([1, 2, 3]);
+  storage.append(boot.entries);
+  storage.setHardState(boot.hardState);
+  return { raw: new RawNode({ id, storage, rng, electionTimeoutTicks: ELECTION_TICKS, heartbeatTicks: 1 }), storage };
+}
+
+/** Handles every Ready and delivers messages among the nodes not in `down`, to quiescence. Bounded. */
+function settle(nodes: Map<number, Member>, down: ReadonlySet<number> = new Set()): void {
+  for (let round = 0; round < 200; round++) {
+    const inFlight: Message[] = [];
+    for (const [id, { raw, storage }] of nodes) {
+      if (down.has(id)) continue;
+      while (raw.hasReady()) {
+        const rd = raw.ready();
+        if (rd.snapshot) storage.applySnapshot(rd.snapshot);
+        storage.append(rd.entries);
+        if (rd.hardState) storage.setHardState(rd.hardState);
+        inFlight.push(...rd.messages, ...rd.messagesAfterPersist);
+        raw.advance();
+      }
+    }
+    const deliverable = inFlight.filter((m) => m.to !== m.from && nodes.has(m.to) && !down.has(m.to));
+    if (deliverable.length === 0) return;
+    for (const m of deliverable) nodes.get(m.to)?.raw.step(m);
+  }
+  throw new Error('did not settle');
+}
+
+/** A 3-node cluster whose leader (1) died right after a heartbeat round; returns the old term. */
+function clusterWithDeadLeader(): { nodes: Map<number, Member>; down: Set<number>; oldTerm: number } {
+  const nodes = new Map([1, 2, 3].map((id) => [id, member(id)]));
+  settle(nodes); // apply the bootstrap configuration
+  const old = nodes.get(1)!.raw;
+  old.campaign();
+  settle(nodes);
+  expect(old.status().softState.role).toBe('leader');
+  old.tick();
+  settle(nodes);
+  return { nodes, down: new Set([1]), oldTerm: old.status().hardState.term };
+}
+
+function expectOneRoundWonBy3(nodes: Map<number, Member>, oldTerm: number): void {
+  expect(nodes.get(3)!.raw.status().softState.role).toBe('leader');
+  expect(nodes.get(2)!.raw.status().softState).toMatchObject({ role: 'follower', lead: 3 });
+  expect(nodes.get(3)!.raw.status().hardState.term).toBe(oldTerm + 1);
+}
+
+describe('pre-vote tie-break', () => {
+  it('two followers timing out in the same tick elect the higher id in one round, without a split vote', () => {
+    const { nodes, down, oldTerm } = clusterWithDeadLeader();
+    // 2 and 3 tick in lockstep, nothing delivered between ticks: both pre-campaign together
+    const followers = [nodes.get(2)!.raw, nodes.get(3)!.raw];
+    for (let t = 0; t < ELECTION_TICKS; t++) for (const f of followers) f.tick();
+    expect(followers.map((f) => f.status().softState.role)).toEqual(['preCandidate', 'preCandidate']);
+    settle(nodes, down);
+    expectOneRoundWonBy3(nodes, oldTerm);
+  });
+
+  it('so do two pre-candidates that started ticks apart before hearing each other (a slow machine)', () => {
+    const { nodes, down, oldTerm } = clusterWithDeadLeader();
+    const [two, three] = [nodes.get(2)!.raw, nodes.get(3)!.raw];
+    for (let t = 0; t < ELECTION_TICKS; t++) two.tick();
+    for (let t = 0; t < ELECTION_TICKS - 3; t++) three.tick();
+    expect(two.status().softState.role).toBe('preCandidate');
+    for (let t = 0; t < 3; t++) {
+      two.tick();
+      three.tick();
+    }
+    expect(three.status().softState.role).toBe('preCandidate');
+    settle(nodes, down);
+    expectOneRoundWonBy3(nodes, oldTerm);
+  });
+});

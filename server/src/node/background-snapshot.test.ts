@@ -8,7 +8,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ConfState, Snapshot } from '../raft/types.js';
 import { MemoryNodeStorage, type PersistUpdate } from './node-storage.js';
-import { LEADER_SNAPSHOT_SPACING } from './raft-node.js';
+import { LEADER_SNAPSHOT_SPACING, snapshotDue } from './raft-node.js';
 import { startVirtualCluster, type VirtualCluster } from './virtual-cluster.testing.js';
 
 const TICK_MS = 10;
@@ -40,9 +40,11 @@ class SlowSnapshotDisk extends MemoryNodeStorage {
 
 class CountingDisk extends MemoryNodeStorage {
   snapshots = 0;
+  readonly indexes: number[] = [];
 
   override async createSnapshot(index: number, confState: ConfState, data: Uint8Array): Promise<Snapshot> {
     this.snapshots += 1;
+    this.indexes.push(index);
     return super.createSnapshot(index, confState, data);
   }
 }
@@ -180,5 +182,64 @@ describe('snapshots are written in the background', () => {
     for (const d of disks)
       if (d !== leaderDisk) expect(d.snapshots).toBeGreaterThanOrEqual(2 * LEADER_SNAPSHOT_SPACING);
     await cluster.stop();
+  });
+
+  it('followers snapshot at different indexes, not all at once (two paused followers of three cost the quorum)', async () => {
+    const disks: CountingDisk[] = [];
+    const cluster = await startVirtualCluster({
+      tickMs: TICK_MS,
+      netMs: NET_MS,
+      snapshotEveryEntries: SNAPSHOT_EVERY_ENTRIES,
+      storage: () => {
+        const d = new CountingDisk();
+        disks.push(d);
+        return d;
+      },
+    });
+    const leader = await cluster.leader();
+    for (let seq = 1; seq <= 3 * SNAPSHOT_EVERY_ENTRIES; seq++) {
+      let done = false;
+      void leader
+        .submit('w', seq, seq === 1 ? { op: 'openSession', ttlMs: 60_000 } : { op: 'closeSession', sessionId: 1 })
+        .finally(() => {
+          done = true;
+        });
+      for (let t = 0; t < 1_000 && !done; t++) await cluster.advance(1);
+    }
+    await cluster.advance(10 * TICK_MS);
+    const followers = disks.filter((_, i) => cluster.nodes[i] !== leader);
+    expect(followers.length).toBe(2);
+    const [a, b] = followers.map((d) => d.indexes);
+    expect(a?.length).toBeGreaterThanOrEqual(2);
+    expect(b?.length).toBeGreaterThanOrEqual(2);
+    // a third of a stretch apart or more (voter ranks 0, 1, 2 of 3); the first snapshot after
+    // start may come early (no less than half a stretch in), so from the second one on
+    for (const [x, y] of (a ?? []).slice(1).map((x, i) => [x, (b ?? [])[i + 1] ?? Number.NaN] as const)) {
+      expect(Math.abs(x - y)).toBeGreaterThanOrEqual(SNAPSHOT_EVERY_ENTRIES / 4);
+    }
+    await cluster.stop();
+  });
+});
+
+describe('snapshotDue', () => {
+  it("snapshots once per stretch, at the node's own point in it, and never less than half a stretch apart", () => {
+    const every = 100;
+    for (const phase of [0, 33, 66]) {
+      let last = 0;
+      const taken: number[] = [];
+      for (let applied = 1; applied <= 1_000; applied++) {
+        if (snapshotDue(applied, last, every, phase)) {
+          taken.push(applied);
+          last = applied;
+        }
+      }
+      expect(taken.length).toBeGreaterThanOrEqual(9);
+      expect(taken.length).toBeLessThanOrEqual(10);
+      for (const i of taken.slice(1)) expect((i + phase) % every).toBe(0);
+    }
+    // just after a restart whose snapshot sits right before this node's point: wait half a stretch
+    expect(snapshotDue(101, 99, 100, 0)).toBe(false);
+    expect(snapshotDue(148, 99, 100, 0)).toBe(false);
+    expect(snapshotDue(200, 99, 100, 0)).toBe(true);
   });
 });

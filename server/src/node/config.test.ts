@@ -93,6 +93,8 @@ describe('parseServerConfig', () => {
       'heartbeat-ticks',
     );
     expect(flagOf([...base, '--election-jitter-ticks', '0'])).toBe('election-jitter-ticks');
+    // one tick of jitter is none at all: every follower would time out in the same tick
+    expect(flagOf([...base, '--election-jitter-ticks', '1'])).toBe('election-jitter-ticks');
     expect(flagOf([...base, '--log-level', 'loud'])).toBe('log-level');
     expect(flagOf(['--id', 'n1', '--peers', 'n1=ftp://x:1', '--data-dir', '/tmp/x'])).toBe('peers');
     expect(flagOf(['--id', 'n1', '--peers', 'n1=http://a:1,n1=http://b:2', '--data-dir', '/tmp/x'])).toBe('peers');

@@ -99,7 +99,7 @@ flags (each also as BATON_<FLAG> in the environment, e.g. BATON_DATA_DIR, or as 
   --tick-ms MS           Raft tick (default ${CONFIG_DEFAULTS.tickMs})
   --election-ticks N     election timeout in ticks (default ${CONFIG_DEFAULTS.electionTimeoutTicks})
   --election-jitter-ticks N
-                         the timeout is drawn from [election-ticks, election-ticks + N) ticks
+                         the timeout is drawn from [election-ticks, election-ticks + N) ticks, N >= 2
                          (default ${CONFIG_DEFAULTS.electionJitterTicks})
   --heartbeat-ticks N    heartbeat interval in ticks (default ${CONFIG_DEFAULTS.heartbeatTicks})
   --snapshot-every N     entries between state machine snapshots (default ${CONFIG_DEFAULTS.snapshotEveryEntries})
@@ -163,7 +163,7 @@ export function parseServerConfig(argv: readonly string[], env: NodeJS.ProcessEn
 
   const tickMs = intFlag(get, 'tick-ms', CONFIG_DEFAULTS.tickMs, 1, 10_000);
   const electionTimeoutTicks = intFlag(get, 'election-ticks', CONFIG_DEFAULTS.electionTimeoutTicks, 4, 1_000);
-  const electionJitterTicks = intFlag(get, 'election-jitter-ticks', CONFIG_DEFAULTS.electionJitterTicks, 1, 1_000);
+  const electionJitterTicks = intFlag(get, 'election-jitter-ticks', CONFIG_DEFAULTS.electionJitterTicks, 2, 1_000);
   const heartbeatTicks = intFlag(get, 'heartbeat-ticks', CONFIG_DEFAULTS.heartbeatTicks, 1, 1_000);
   if (heartbeatTicks >= electionTimeoutTicks) {
     throw new ConfigError('heartbeat-ticks', `must be below --election-ticks (${electionTimeoutTicks})`);

@@ -538,6 +538,19 @@ export class RaftNode<Out> {
   }
 
   /**
+   * Where in each stretch of `everyEntries` this node snapshots: its rank among the voters times
+   * an even share. Followers apply the same commits at the same moment, so with one threshold
+   * they all serialized their state together, and two followers of three paused at once cost the
+   * leader its quorum (the lease, then CheckQuorum) for as long; hashicorp/raft jitters its
+   * snapshot interval for the same reason.
+   */
+  private snapshotPhase(everyEntries: number): number {
+    const voters = [...this.raw.status().confState.voters].sort((a, b) => a - b);
+    const rank = voters.indexOf(this.opts.id);
+    return rank <= 0 ? 0 : Math.floor((rank * everyEntries) / voters.length);
+  }
+
+  /**
    * Takes a state machine snapshot once enough entries were applied since the last one. The
    * state machine is serialized here, between two Readys (a consistent cut at the applied
    * index); writing, fsyncing and compacting run in the background while the loop goes on
@@ -548,7 +561,7 @@ export class RaftNode<Out> {
   private maybeSnapshot(): void {
     if (this.snapshotting !== null) return;
     const everyEntries = this.opts.snapshotEveryEntries * (this.isLeader ? LEADER_SNAPSHOT_SPACING : 1);
-    if (this.appliedIndex - this.snapshotIndex < everyEntries) return;
+    if (!snapshotDue(this.appliedIndex, this.snapshotIndex, everyEntries, this.snapshotPhase(everyEntries))) return;
     const index = this.appliedIndex;
     const startedMs = this.opts.clock.monotonicMs();
     const data = this.opts.stateMachine.snapshot();
@@ -597,4 +610,15 @@ export class RaftNode<Out> {
     this.failAll(new NodeError('UNAVAILABLE', 'the node hit a storage error and is stopping'));
     for (const l of this.fatalListeners) l(err);
   }
+}
+
+/**
+ * Whether a node that last snapshotted at `snapshotIndex` and applied up to `appliedIndex` takes
+ * a snapshot now: once the applied index crosses the node's next point (`k × everyEntries −
+ * phase`), and never less than half a stretch after the last one (after a restart or a role
+ * change the last one may sit just before a point).
+ */
+export function snapshotDue(appliedIndex: number, snapshotIndex: number, everyEntries: number, phase: number): boolean {
+  if (appliedIndex - snapshotIndex < Math.max(1, Math.floor(everyEntries / 2))) return false;
+  return Math.floor((appliedIndex + phase) / everyEntries) > Math.floor((snapshotIndex + phase) / everyEntries);
 }

@@ -20,12 +20,22 @@ interface Member {
   readonly storage: MemoryStorage;
 }
 
-function member(id: number): Member {
+function member(id: number, extraTicks = new Map<number, number>()): Member {
   const storage = new MemoryStorage();
   const boot = bootstrapLog([1, 2, 3]);
   storage.append(boot.entries);
   storage.setHardState(boot.hardState);
-  return { raw: new RawNode({ id, storage, rng, electionTimeoutTicks: ELECTION_TICKS, heartbeatTicks: 1 }), storage };
+  // a node listed in extraTicks draws a timeout that many ticks above T
+  const draw = { nextInt: (min: number) => min + (extraTicks.get(id) ?? 0) };
+  const raw = new RawNode({
+    id,
+    storage,
+    rng: extraTicks.size > 0 ? draw : rng,
+    electionTimeoutTicks: ELECTION_TICKS,
+    electionJitterTicks: 2,
+    heartbeatTicks: 1,
+  });
+  return { raw, storage };
 }
 
 /** Handles every Ready and delivers messages among the nodes not in `down`, to quiescence. Bounded. */
@@ -51,8 +61,12 @@ function settle(nodes: Map<number, Member>, down: ReadonlySet<number> = new Set(
 }
 
 /** A 3-node cluster whose leader (1) died right after a heartbeat round; returns the old term. */
-function clusterWithDeadLeader(): { nodes: Map<number, Member>; down: Set<number>; oldTerm: number } {
-  const nodes = new Map([1, 2, 3].map((id) => [id, member(id)]));
+function clusterWithDeadLeader(extraTicks = new Map<number, number>()): {
+  nodes: Map<number, Member>;
+  down: Set<number>;
+  oldTerm: number;
+} {
+  const nodes = new Map([1, 2, 3].map((id) => [id, member(id, extraTicks)]));
   settle(nodes); // apply the bootstrap configuration
   const old = nodes.get(1)!.raw;
   old.campaign();
@@ -93,5 +107,64 @@ describe('pre-vote tie-break', () => {
     expect(three.status().softState.role).toBe('preCandidate');
     settle(nodes, down);
     expectOneRoundWonBy3(nodes, oldTerm);
+  });
+
+  it('a follower that grants a higher id its pre-vote waits for that candidate instead of racing it', () => {
+    // 3 draws T, 2 draws T+1: 2 is past its quiet window (so it grants) but has not timed out yet
+    const { nodes, oldTerm } = clusterWithDeadLeader(new Map([[2, 1]]));
+    const [two, three] = [nodes.get(2)!.raw, nodes.get(3)!.raw];
+    for (let t = 0; t < ELECTION_TICKS; t++) {
+      two.tick();
+      three.tick();
+    }
+    expect(three.status().softState.role).toBe('preCandidate');
+    expect(two.status().softState.role).toBe('follower');
+    const take = (raw: RawNode): Message[] => {
+      const out: Message[] = [];
+      while (raw.hasReady()) {
+        const rd = raw.ready();
+        const storage = raw === two ? nodes.get(2)!.storage : nodes.get(3)!.storage;
+        storage.append(rd.entries);
+        if (rd.hardState) storage.setHardState(rd.hardState);
+        out.push(...rd.messages, ...rd.messagesAfterPersist);
+        raw.advance();
+      }
+      return out.filter((m) => m.to !== m.from);
+    };
+    for (const m of take(three)) if (m.to === 2) two.step(m); // 3's pre-vote reaches 2
+    const heldGrant = take(two).filter((m) => m.to === 3); // 2's grant is slow to arrive
+    expect(heldGrant.map((m) => [m.type, m.reject])).toEqual([['preVoteResp', false]]);
+    // 2's own timer would fire now; having granted 3 it waits instead of starting a round
+    two.tick();
+    expect(two.status().softState.role).toBe('follower');
+    expect(take(two).filter((m) => m.type === 'preVote')).toEqual([]);
+    for (const m of heldGrant) three.step(m);
+    settle(nodes, new Set([1]));
+    expectOneRoundWonBy3(nodes, oldTerm);
+  });
+
+  it('stands back only once per term asked for: a candidate that keeps asking cannot hold the others back', () => {
+    const { nodes } = clusterWithDeadLeader(new Map([[2, 1]]));
+    const [two, three] = [nodes.get(2)!.raw, nodes.get(3)!.raw];
+    for (let t = 0; t < ELECTION_TICKS; t++) {
+      two.tick();
+      three.tick();
+    }
+    const preVote = (() => {
+      while (three.hasReady()) {
+        const rd = three.ready();
+        three.advance();
+        const m = rd.messages.find((x) => x.type === 'preVote' && x.to === 2);
+        if (m !== undefined) return m;
+      }
+      throw new Error('no pre-vote from 3');
+    })();
+    // the same request arrives again and again (3 never hears the answers): 2 defers once, then
+    // its own timer runs out as usual
+    for (let t = 0; t < ELECTION_TICKS + 2; t++) {
+      two.step(preVote);
+      two.tick();
+    }
+    expect(two.status().softState.role).not.toBe('follower');
   });
 });

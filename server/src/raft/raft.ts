@@ -63,6 +63,8 @@ export class Raft {
   leadTransferee: NodeId = NONE;
   /** Index of the newest conf change the leader appended; one change at a time. */
   pendingConfIndex = 0;
+  /** The pre-vote term for which this node last stood back for a higher id (tie-break in step). */
+  private deferredToTerm = 0;
   /** Bytes of uncommitted entries the leader appended (a bound on memory). */
   private uncommittedBytes = 0;
   /** ReadIndex requests waiting for the leader to commit its first entry of the term (thesis §6.4). */
@@ -439,12 +441,24 @@ export class Raft {
             this.vote = m.from;
           }
           // Two pre-candidates that grant each other both become candidates, vote for
-          // themselves and split the vote: a whole election timeout lost. So a pre-candidate
-          // that grants a higher id (whose log is at least as up to date) steps back and lets it
-          // run; a grant of its own pre-vote arriving later is then ignored. Only this node's
-          // campaign changes, never what it grants: PreVote keeps its guarantees.
-          if (m.type === 'preVote' && this.role === 'preCandidate' && m.from > this.id) {
-            this.becomeFollower(this.term, NONE);
+          // themselves and split the vote: a whole election timeout lost. So a node that grants
+          // a higher id's pre-vote (its log is at least as up to date) lets it run: a
+          // pre-candidate steps back (a grant of its own pre-vote arriving later is then
+          // ignored), a follower restarts its election timer so that it does not start a round
+          // of its own before that candidate's vote request arrives. Once per requested term:
+          // a higher id that keeps asking for the same term (its answers lost) cannot hold the
+          // others back for more than one timeout. Only this node's campaign changes, never
+          // what it grants: PreVote keeps its guarantees.
+          if (
+            m.type === 'preVote' &&
+            m.from > this.id &&
+            m.term !== this.deferredToTerm &&
+            this.tracker.isVoter(m.from) &&
+            (this.role === 'preCandidate' || this.role === 'follower')
+          ) {
+            this.deferredToTerm = m.term;
+            if (this.role === 'preCandidate') this.becomeFollower(this.term, NONE);
+            else this.electionElapsed = 0;
           }
         } else {
           this.sendAfterPersist(

@@ -441,24 +441,24 @@ export class Raft {
             this.vote = m.from;
           }
           // Two pre-candidates that grant each other both become candidates, vote for
-          // themselves and split the vote: a whole election timeout lost. So a node that grants
-          // a higher id's pre-vote (its log is at least as up to date) lets it run: a
-          // pre-candidate steps back (a grant of its own pre-vote arriving later is then
-          // ignored), a follower restarts its election timer so that it does not start a round
-          // of its own before that candidate's vote request arrives. Once per requested term:
-          // a higher id that keeps asking for the same term (its answers lost) cannot hold the
-          // others back for more than one timeout. Only this node's campaign changes, never
-          // what it grants: PreVote keeps its guarantees.
+          // themselves and split the vote: a whole election timeout lost. So a pre-candidate
+          // that grants a higher voter's pre-vote (its log is at least as up to date) steps back
+          // and lets it run; a grant of its own pre-vote arriving later is then ignored. Once
+          // per requested term: a higher id that keeps asking for the same term (it hears no
+          // answers: a one-way partition) cannot hold the others back for more than one
+          // timeout. Only this node's campaign changes, never what it grants: PreVote keeps its
+          // guarantees. (A follower that grants and times out before that candidate's vote
+          // request arrives can still split the vote; making it wait too cost the simulator's
+          // liveness runs an extra timeout behind a deaf higher id, so it does not.)
           if (
             m.type === 'preVote' &&
+            this.role === 'preCandidate' &&
             m.from > this.id &&
             m.term !== this.deferredToTerm &&
-            this.tracker.isVoter(m.from) &&
-            (this.role === 'preCandidate' || this.role === 'follower')
+            this.tracker.isVoter(m.from)
           ) {
             this.deferredToTerm = m.term;
-            if (this.role === 'preCandidate') this.becomeFollower(this.term, NONE);
-            else this.electionElapsed = 0;
+            this.becomeFollower(this.term, NONE);
           }
         } else {
           this.sendAfterPersist(

@@ -7,6 +7,7 @@
 
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ConfState, Snapshot } from '../raft/types.js';
+import type { Coordinator } from './coordinator.js';
 import { MemoryNodeStorage, type PersistUpdate } from './node-storage.js';
 import { LEADER_SNAPSHOT_SPACING, snapshotDue } from './raft-node.js';
 import { startVirtualCluster, type VirtualCluster } from './virtual-cluster.testing.js';
@@ -51,6 +52,35 @@ class CountingDisk extends MemoryNodeStorage {
 
 function term(c: VirtualCluster): number {
   return Math.max(...c.nodes.map((n) => n.node.status().hardState.term));
+}
+
+/** A cluster whose disks count the snapshots they write, with its leader. */
+async function countingCluster(): Promise<{ cluster: VirtualCluster; disks: CountingDisk[]; leader: Coordinator }> {
+  const disks: CountingDisk[] = [];
+  const cluster = await startVirtualCluster({
+    tickMs: TICK_MS,
+    netMs: NET_MS,
+    snapshotEveryEntries: SNAPSHOT_EVERY_ENTRIES,
+    storage: () => {
+      const d = new CountingDisk();
+      disks.push(d);
+      return d;
+    },
+  });
+  return { cluster, disks, leader: await cluster.leader() };
+}
+
+/** `count` entries through the leader, each applied before the next is submitted (bounded). */
+async function writeOneByOne(cluster: VirtualCluster, leader: Coordinator, count: number): Promise<void> {
+  for (let seq = 1; seq <= count; seq++) {
+    let done = false;
+    void leader
+      .submit('w', seq, seq === 1 ? { op: 'openSession', ttlMs: 60_000 } : { op: 'closeSession', sessionId: 1 })
+      .finally(() => {
+        done = true;
+      });
+    for (let t = 0; t < 1_000 && !done; t++) await cluster.advance(1);
+  }
 }
 
 describe('snapshots are written in the background', () => {
@@ -152,29 +182,10 @@ describe('snapshots are written in the background', () => {
   });
 
   it('a leader snapshots LEADER_SNAPSHOT_SPACING times less often than its followers (its pause is the one that costs an election)', async () => {
-    const disks: CountingDisk[] = [];
-    const cluster = await startVirtualCluster({
-      tickMs: TICK_MS,
-      netMs: NET_MS,
-      snapshotEveryEntries: SNAPSHOT_EVERY_ENTRIES,
-      storage: () => {
-        const d = new CountingDisk();
-        disks.push(d);
-        return d;
-      },
-    });
-    const leader = await cluster.leader();
+    const { cluster, disks, leader } = await countingCluster();
     const termBefore = term(cluster);
     const writes = 2 * SNAPSHOT_EVERY_ENTRIES * LEADER_SNAPSHOT_SPACING + 5;
-    for (let seq = 1; seq <= writes; seq++) {
-      let done = false;
-      void leader
-        .submit('w', seq, seq === 1 ? { op: 'openSession', ttlMs: 60_000 } : { op: 'closeSession', sessionId: 1 })
-        .finally(() => {
-          done = true;
-        });
-      for (let t = 0; t < 1_000 && !done; t++) await cluster.advance(1);
-    }
+    await writeOneByOne(cluster, leader, writes);
     await cluster.advance(10 * TICK_MS);
     expect(term(cluster)).toBe(termBefore);
     const leaderDisk = disks[cluster.nodes.indexOf(leader)] as CountingDisk;
@@ -185,27 +196,8 @@ describe('snapshots are written in the background', () => {
   });
 
   it('followers snapshot at different indexes, not all at once (two paused followers of three cost the quorum)', async () => {
-    const disks: CountingDisk[] = [];
-    const cluster = await startVirtualCluster({
-      tickMs: TICK_MS,
-      netMs: NET_MS,
-      snapshotEveryEntries: SNAPSHOT_EVERY_ENTRIES,
-      storage: () => {
-        const d = new CountingDisk();
-        disks.push(d);
-        return d;
-      },
-    });
-    const leader = await cluster.leader();
-    for (let seq = 1; seq <= 3 * SNAPSHOT_EVERY_ENTRIES; seq++) {
-      let done = false;
-      void leader
-        .submit('w', seq, seq === 1 ? { op: 'openSession', ttlMs: 60_000 } : { op: 'closeSession', sessionId: 1 })
-        .finally(() => {
-          done = true;
-        });
-      for (let t = 0; t < 1_000 && !done; t++) await cluster.advance(1);
-    }
+    const { cluster, disks, leader } = await countingCluster();
+    await writeOneByOne(cluster, leader, 3 * SNAPSHOT_EVERY_ENTRIES);
     await cluster.advance(10 * TICK_MS);
     const followers = disks.filter((_, i) => cluster.nodes[i] !== leader);
     expect(followers.length).toBe(2);

@@ -7,8 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { bootstrapLog } from './confchange.js';
 import { RawNode } from './rawnode.js';
+import { settle } from './settle.testing.js';
 import { MemoryStorage } from './storage.js';
-import type { Message } from './types.js';
 
 const rng = { nextInt: (min: number) => min };
 
@@ -35,29 +35,6 @@ function cluster(eagerCommitPropagation: boolean, ids: readonly number[] = [1, 2
       return [id, { raw, storage }];
     }),
   );
-}
-
-/** Runs every Ready to quiescence; returns every message sent. Bounded. */
-function settle(nodes: Map<number, TestNode>): Message[] {
-  const sent: Message[] = [];
-  for (let round = 0; round < 200; round++) {
-    const inFlight: Message[] = [];
-    for (const { raw, storage } of nodes.values()) {
-      while (raw.hasReady()) {
-        const rd = raw.ready();
-        if (rd.snapshot) storage.applySnapshot(rd.snapshot);
-        storage.append(rd.entries);
-        if (rd.hardState) storage.setHardState(rd.hardState);
-        inFlight.push(...rd.messages, ...rd.messagesAfterPersist);
-        raw.advance();
-      }
-    }
-    const deliverable = inFlight.filter((m) => nodes.has(m.to) && m.to !== m.from);
-    sent.push(...deliverable);
-    if (deliverable.length === 0) return sent;
-    for (const m of deliverable) nodes.get(m.to)?.raw.step(m);
-  }
-  throw new Error('did not settle');
 }
 
 function electOne(nodes: Map<number, TestNode>): RawNode {

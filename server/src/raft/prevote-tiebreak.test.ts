@@ -8,8 +8,8 @@
 import { describe, expect, it } from 'vitest';
 import { bootstrapLog } from './confchange.js';
 import { RawNode } from './rawnode.js';
+import { settle } from './settle.testing.js';
 import { MemoryStorage } from './storage.js';
-import type { Message } from './types.js';
 
 const ELECTION_TICKS = 10;
 /** Every randomized timeout is exactly T: the followers' timers fire in the same tick. */
@@ -36,28 +36,6 @@ function member(id: number, extraTicks = new Map<number, number>()): Member {
     heartbeatTicks: 1,
   });
   return { raw, storage };
-}
-
-/** Handles every Ready and delivers messages among the nodes not in `down`, to quiescence. Bounded. */
-function settle(nodes: Map<number, Member>, down: ReadonlySet<number> = new Set()): void {
-  for (let round = 0; round < 200; round++) {
-    const inFlight: Message[] = [];
-    for (const [id, { raw, storage }] of nodes) {
-      if (down.has(id)) continue;
-      while (raw.hasReady()) {
-        const rd = raw.ready();
-        if (rd.snapshot) storage.applySnapshot(rd.snapshot);
-        storage.append(rd.entries);
-        if (rd.hardState) storage.setHardState(rd.hardState);
-        inFlight.push(...rd.messages, ...rd.messagesAfterPersist);
-        raw.advance();
-      }
-    }
-    const deliverable = inFlight.filter((m) => m.to !== m.from && nodes.has(m.to) && !down.has(m.to));
-    if (deliverable.length === 0) return;
-    for (const m of deliverable) nodes.get(m.to)?.raw.step(m);
-  }
-  throw new Error('did not settle');
 }
 
 /** A 3-node cluster whose leader (1) died right after a heartbeat round; returns the old term. */

@@ -5,8 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { bootstrapLog } from './confchange.js';
 import { RawNode } from './rawnode.js';
+import { settle } from './settle.testing.js';
 import { MemoryStorage } from './storage.js';
-import type { Message } from './types.js';
 
 const rng = { nextInt: (min: number) => min };
 
@@ -16,29 +16,6 @@ function node(id: number, voters: number[]): { raw: RawNode; storage: MemoryStor
   storage.append(boot.entries);
   storage.setHardState(boot.hardState);
   return { raw: new RawNode({ id, storage, rng, electionTimeoutTicks: 10, heartbeatTicks: 1 }), storage };
-}
-
-/** Runs every Ready to quiescence, delivering messages among the nodes not in `down`. Bounded. */
-function settle(nodes: Map<number, { raw: RawNode; storage: MemoryStorage }>, down: Set<number> = new Set()): void {
-  for (let round = 0; round < 200; round++) {
-    const inFlight: Message[] = [];
-    for (const { raw, storage } of nodes.values()) {
-      while (raw.hasReady()) {
-        const rd = raw.ready();
-        if (rd.snapshot) storage.applySnapshot(rd.snapshot);
-        storage.append(rd.entries);
-        if (rd.hardState) storage.setHardState(rd.hardState);
-        inFlight.push(...rd.messages, ...rd.messagesAfterPersist);
-        raw.advance();
-      }
-    }
-    const deliverable = inFlight.filter(
-      (m) => nodes.has(m.to) && !down.has(m.to) && !down.has(m.from) && m.to !== m.from,
-    );
-    if (deliverable.length === 0) return;
-    for (const m of deliverable) nodes.get(m.to)?.raw.step(m);
-  }
-  throw new Error('did not settle');
 }
 
 describe('RawNode.progress', () => {

@@ -561,6 +561,8 @@ export class RaftNode<Out> {
   private maybeSnapshot(): void {
     if (this.snapshotting !== null) return;
     const everyEntries = this.opts.snapshotEveryEntries * (this.isLeader ? LEADER_SNAPSHOT_SPACING : 1);
+    // the cheap half of snapshotDue first: the phase reads the configuration, and this runs per Ready
+    if (this.appliedIndex - this.snapshotIndex < Math.floor(everyEntries / 2)) return;
     if (!snapshotDue(this.appliedIndex, this.snapshotIndex, everyEntries, this.snapshotPhase(everyEntries))) return;
     const index = this.appliedIndex;
     const startedMs = this.opts.clock.monotonicMs();

@@ -24,6 +24,7 @@
 import type { Rng } from '../raft/config.js';
 import type { MemberProgress } from '../raft/rawnode.js';
 import { RawNode } from '../raft/rawnode.js';
+import { invariant } from '../raft/storage.js';
 import type { ConfChange, ConfState, Entry, Message, NodeId, ProposalRefusal, SoftState } from '../raft/types.js';
 import { NONE } from '../raft/types.js';
 import type { Clock } from './clock.js';
@@ -47,6 +48,8 @@ export interface RaftTransport {
   onUnreachable(handler: (peer: NodeId) => void): void;
   /** Whether a snapshot message reached the peer's socket; without it, a send counts as success. */
   onSnapshotStatus?(handler: (peer: NodeId, ok: boolean) => void): void;
+  /** Writes what send() queued now rather than at the end of the turn (when it batches). */
+  flushNow?(): void;
 }
 
 export interface RaftNodeOptions<Out> {
@@ -67,6 +70,8 @@ export interface RaftNodeOptions<Out> {
   readonly snapshotEveryEntries: number;
   /** A linearizable read not confirmed within this time fails with UNAVAILABLE. */
   readonly readTimeoutMs: number;
+  /** Applying yields to the event loop after this many milliseconds (default APPLY_SLICE_MS). */
+  readonly applySliceMs?: number;
 }
 
 /**
@@ -77,6 +82,20 @@ export interface RaftNodeOptions<Out> {
  * longer between compactions instead; the followers keep compacting at the usual pace.
  */
 export const LEADER_SNAPSHOT_SPACING = 4;
+
+/**
+ * Applying committed entries yields to the event loop after this long, and goes on in the next
+ * turn. Most entries take microseconds, but some take milliseconds (a session closing releases
+ * every lock it held), and a Ready can carry hundreds: one closing burst of 100 sessions holding
+ * 1,000 locks each applied in one 336 ms stretch, long enough for the followers' 350 ms election
+ * timeout to run out while the heartbeats sat unsent (issue 8, workload 7). Between slices the
+ * timers run, heartbeats and appends go out (takeEarly) and acks come in; clients see their
+ * answers in the same order as before.
+ */
+export const APPLY_SLICE_MS = 10;
+
+/** Committed entries waiting to be applied beyond which the loop waits for the state machine. */
+export const APPLY_BACKLOG_MAX = 10_000;
 
 export class NodeError extends Error {
   constructor(
@@ -123,8 +142,8 @@ export class RaftNode<Out> {
   private tickTimer: ReturnType<typeof setInterval> | null = null;
   private loopRunning = false;
   private loopScheduled = false;
-  /** Indexes of conf changes applied in the Ready in flight, answered after raw.advance(). */
-  private readonly confChangesApplied: number[] = [];
+  /** Conf changes applied here, answered once the core applied them too (answerConfChanges). */
+  private confChangesApplied: number[] = [];
   /** Between raw.ready() and raw.advance(): takeEarly() may run. */
   private readyInFlight = false;
   private earlyScheduled = false;
@@ -145,6 +164,12 @@ export class RaftNode<Out> {
   private snapshotStatusReported = false;
   /** The snapshot being written in the background, if any (maybeSnapshot). */
   private snapshotting: Promise<void> | null = null;
+  /** Committed entries handed out by the core and not applied yet, in log order (drainApplies). */
+  private applyQueue: Entry[] = [];
+  private applyHead = 0;
+  /** The drain that yielded to the event loop and is not done, if any. */
+  private applying: Promise<void> | null = null;
+  private drainYielded = false;
 
   constructor(private readonly opts: RaftNodeOptions<Out>) {
     const snap = opts.storage.snapshot();
@@ -363,6 +388,8 @@ export class RaftNode<Out> {
     this.loopRunning = true;
     try {
       for (let guard = 0; guard < 10_000 && !this.stopped && this.raw.hasReady(); guard++) {
+        // bounded memory: a state machine slower than the log for long holds the loop back
+        if (this.applying !== null && this.applyQueue.length - this.applyHead > APPLY_BACKLOG_MAX) await this.applying;
         await this.handleReady();
       }
     } catch (err) {
@@ -382,10 +409,7 @@ export class RaftNode<Out> {
       if (!this.readyInFlight || this.stopped || this.fatal !== null) return;
       const early = this.raw.takeEarly();
       this.send(early.messages);
-      if (early.committedEntries.length > 0) {
-        this.apply(early.committedEntries);
-        this.serveReads();
-      }
+      if (early.committedEntries.length > 0) void this.apply(early.committedEntries);
     });
   }
 
@@ -398,12 +422,10 @@ export class RaftNode<Out> {
       this.readyInFlight = false;
     }
     if (this.stopped) return;
+    // the Ready's committed entries may still be applying (drainApplies): the core counts them
+    // as handed out, and the next Ready's queue up behind them
     this.raw.advance();
-    for (const index of this.confChangesApplied.splice(0)) {
-      const cw = this.confChanges.get(index);
-      this.confChanges.delete(index);
-      cw?.resolve();
-    }
+    this.answerConfChanges();
     this.maybeSnapshot();
   }
 
@@ -420,6 +442,8 @@ export class RaftNode<Out> {
       }
     }
     this.send(rd.messages);
+    // the appends leave before this node's own fsync starts: the quorum's fsyncs overlap more
+    if (process.env.BATON_EXP_NOFLUSH !== '1') this.opts.transport.flushNow?.();
     // A hard state whose only change is the commit index needs no fsync (rd.mustSync is false:
     // the commit index is volatile, Raft figure 2), so it is not written on its own at all — it
     // goes to disk with the next entries or term change. A restart may then start from a lower
@@ -433,6 +457,7 @@ export class RaftNode<Out> {
       const w = this.reads.get(rs.ctx);
       if (w !== undefined) w.index = rs.index;
     }
+    let appliedEarly = 0;
     if (persisting !== null) {
       // committed entries that were durable before this Ready need not wait for its fsync. All
       // of them: takeEarly() may hand out the entries after this Ready's during the fsync, which
@@ -440,24 +465,28 @@ export class RaftNode<Out> {
       if (rd.snapshot === null) {
         const firstNew = rd.entries[0]?.index ?? Number.POSITIVE_INFINITY;
         const durable = rd.committedEntries.filter((e) => e.index < firstNew);
-        if (durable.length > 0) {
-          this.apply(durable);
-          this.serveReads();
-        }
+        if (durable.length > 0) void this.apply(durable);
+        appliedEarly = durable.length; // a prefix: the entries are in log order
       }
       await persisting;
     }
     if (this.stopped) return;
     this.send(rd.messagesAfterPersist);
     if (rd.snapshot !== null && rd.snapshot.metadata.index > this.appliedIndex) {
+      // earlier Readys' entries first (a Ready with a snapshot hands out none before it)
+      if (this.applying !== null) await this.applying;
+      if (this.stopped) return;
+      invariant(this.applyHead === this.applyQueue.length, 'entries queued for apply under a snapshot');
       this.opts.stateMachine.restore(rd.snapshot.data, rd.snapshot.metadata.index);
       this.appliedIndex = rd.snapshot.metadata.index;
       this.snapshotIndex = rd.snapshot.metadata.index;
       // proposals behind the snapshot were decided elsewhere; their outcome is unknown here
       this.rejectProposalsUpTo(this.appliedIndex);
     }
-    this.apply(rd.committedEntries);
-    this.serveReads();
+    // the rest, behind any takeEarly() queued meanwhile. Not awaited: a long drain (it yields
+    // every APPLY_SLICE_MS) must not hold back the next Ready, which carries the heartbeat
+    // answers and acks that keep this node's leader in office
+    void this.apply(appliedEarly === 0 ? rd.committedEntries : rd.committedEntries.slice(appliedEarly));
   }
 
   private send(msgs: readonly Message[]): void {
@@ -476,31 +505,102 @@ export class RaftNode<Out> {
     }
   }
 
-  private apply(entries: readonly Entry[]): void {
-    for (const entry of entries) {
-      if (entry.index <= this.appliedIndex) continue;
-      let output: Out | null = null;
-      if (entry.type === 'normal' && entry.data.byteLength > 0) output = this.opts.stateMachine.apply(entry);
-      if (entry.type === 'confChange') this.opts.stateMachine.applyConfChange?.(entry);
-      this.appliedIndex = entry.index;
-      const cw = this.confChanges.get(entry.index);
-      if (cw !== undefined) {
-        // the core applies a conf change in advance(): answer "took effect" only after it
-        // (handleReady), or a caller reading the configuration at once would not see it
-        if (cw.term === entry.term && entry.type === 'confChange') this.confChangesApplied.push(entry.index);
-        else {
-          this.confChanges.delete(entry.index);
-          cw.reject(new NodeError('UNAVAILABLE', 'the membership change was overwritten by a new leader; retry'));
+  /**
+   * Queues committed entries behind those already queued and resolves once the queue is empty
+   * (everything queued so far applied, reads served). Applying yields to the event loop every
+   * APPLY_SLICE_MS; with an injected clock that does not move while entries apply (tests), it
+   * never yields.
+   */
+  private apply(entries: readonly Entry[]): Promise<void> {
+    for (const e of entries) this.applyQueue.push(e);
+    if (this.applying !== null) return this.applying; // the running drain takes them along
+    const drained = this.drainApplies();
+    // most drains finish before returning (nothing made them yield) and must not be kept
+    if (this.drainYielded) this.applying = drained;
+    return drained;
+  }
+
+  /** Applies the queue until it is empty; entries queued meanwhile are taken along. */
+  private async drainApplies(): Promise<void> {
+    const clock = this.opts.clock;
+    const sliceMs = this.opts.applySliceMs ?? APPLY_SLICE_MS;
+    this.drainYielded = false;
+    try {
+      let sliceStart = clock.monotonicMs();
+      while (this.applyHead < this.applyQueue.length && !this.stopped) {
+        this.applyOne(this.applyQueue[this.applyHead++] as Entry);
+        if (this.applyHead < this.applyQueue.length && clock.monotonicMs() - sliceStart >= sliceMs) {
+          this.serveReads();
+          this.drainYielded = true;
+          // the ticks that passed meanwhile: a leader's heartbeats leave with the next early send
+          this.catchUpTicks();
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          if (this.stopped) break;
+          sliceStart = clock.monotonicMs();
         }
       }
-      const w = this.proposals.get(entry.index);
-      if (w !== undefined) {
-        this.proposals.delete(entry.index);
-        if (w.term === entry.term && output !== null) w.resolve(output);
-        else w.reject(new NodeError('UNAVAILABLE', 'the proposal was overwritten by a new leader; retry'));
+      if (this.applyHead === this.applyQueue.length) {
+        this.applyQueue = [];
+        this.applyHead = 0;
       }
-      for (const l of this.appliedListeners) l({ entry, output });
+      this.serveReads();
+      this.answerConfChanges();
+    } catch (err) {
+      this.die(err instanceof Error ? err : new Error(String(err)));
+    } finally {
+      // synchronously with the loop's last check: a later apply() starts a new drain
+      this.applying = null;
+      this.drainYielded = false;
     }
+  }
+
+  private applyOne(entry: Entry): void {
+    if (entry.index <= this.appliedIndex) return;
+    let output: Out | null = null;
+    if (entry.type === 'normal' && entry.data.byteLength > 0) output = this.opts.stateMachine.apply(entry);
+    if (entry.type === 'confChange') this.opts.stateMachine.applyConfChange?.(entry);
+    this.appliedIndex = entry.index;
+    const cw = this.confChanges.get(entry.index);
+    if (cw !== undefined) {
+      // the core applies a conf change in advance(): answer "took effect" only after it
+      // (handleReady), or a caller reading the configuration at once would not see it
+      if (cw.term === entry.term && entry.type === 'confChange') {
+        this.confChangesApplied.push(entry.index);
+        this.answerConfChanges();
+      } else {
+        this.confChanges.delete(entry.index);
+        cw.reject(new NodeError('UNAVAILABLE', 'the membership change was overwritten by a new leader; retry'));
+      }
+    }
+    const w = this.proposals.get(entry.index);
+    if (w !== undefined) {
+      this.proposals.delete(entry.index);
+      if (w.term === entry.term && output !== null) w.resolve(output);
+      else w.reject(new NodeError('UNAVAILABLE', 'the proposal was overwritten by a new leader; retry'));
+    }
+    for (const l of this.appliedListeners) l({ entry, output });
+  }
+
+  /**
+   * Answers "took effect" for conf changes applied here whose Ready the core has advanced past
+   * (it applies a conf change in advance()): only then does a caller reading the configuration
+   * see it. Entries may apply before that (durable ones during the fsync) or after (a drain
+   * that yielded).
+   */
+  private answerConfChanges(): void {
+    if (this.confChangesApplied.length === 0) return;
+    const coreApplied = this.raw.raft.log.applied;
+    const pending: number[] = [];
+    for (const index of this.confChangesApplied) {
+      if (index > coreApplied) {
+        pending.push(index);
+        continue;
+      }
+      const cw = this.confChanges.get(index);
+      this.confChanges.delete(index);
+      cw?.resolve();
+    }
+    this.confChangesApplied = pending;
   }
 
   private rejectProposalsUpTo(index: number): void {
@@ -559,7 +659,8 @@ export class RaftNode<Out> {
    * clients saw UNAVAILABLE (issue 8, workload 6 at the 10,000th entry). One snapshot at a time.
    */
   private maybeSnapshot(): void {
-    if (this.snapshotting !== null) return;
+    // a consistent cut needs the core's configuration to match the applied index: nothing queued
+    if (this.snapshotting !== null || this.applying !== null) return;
     const everyEntries = this.opts.snapshotEveryEntries * (this.isLeader ? LEADER_SNAPSHOT_SPACING : 1);
     // the cheap half of snapshotDue first: the phase reads the configuration, and this runs per Ready
     if (this.appliedIndex - this.snapshotIndex < Math.floor(everyEntries / 2)) return;

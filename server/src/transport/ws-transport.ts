@@ -286,18 +286,37 @@ export class WsTransport implements Transport {
     this.flushScheduled = setImmediate(() => this.flush());
   }
 
+  /**
+   * Writes one frame to every writable peer with queued messages now, instead of at the end of
+   * the turn. The node calls it right after queueing a Ready's messages and before starting that
+   * Ready's fsync: on the leader the appends then leave before the WAL write is handed to the
+   * thread pool, so the followers' fsyncs start one loop iteration and one thread wake-up
+   * earlier. Reports (unreachable peers, snapshot outcomes) still wait for the scheduled flush,
+   * so nothing calls back into the node from inside its Ready.
+   */
+  flushNow(): void {
+    if (this.closed) return;
+    this.writeFrames();
+  }
+
   /** One frame per writable peer, then the reports of the turn. */
   private flush(): void {
     this.flushScheduled = null;
     if (this.closed) return;
+    const more = this.writeFrames();
+    this.deliverReports();
+    if (more) this.scheduleFlush();
+  }
+
+  /** One frame per writable peer; true if a writable peer has more queued than one frame held. */
+  private writeFrames(): boolean {
     let more = false;
     for (const peer of this.peers.values()) {
       if (peer.queue.length === 0 || !peer.outbound.writable) continue;
       this.writeFrame(peer, peer.queue.takeFrame(this.options.maxFrameBytes));
       if (peer.queue.length > 0 && peer.outbound.writable) more = true;
     }
-    this.deliverReports();
-    if (more) this.scheduleFlush();
+    return more;
   }
 
   private writeFrame(peer: Peer, batch: QueuedMessage[]): void {

@@ -6,13 +6,16 @@
  * 60 entries cost 2.4 election timeouts on every node. Sliced, the nodes keep ticking and
  * heartbeating between slices and the leader stays; unsliced (the control), the same entries
  * cost an election — which shows the test can fail.
+ *
+ * And the order within a Ready on the leader: its appends are handed to the network before its
+ * own fsync starts, so the followers' fsyncs (the longer leg of a commit) start first.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { bootstrapLog } from '../raft/confchange.js';
 import type { Entry, Message, NodeId } from '../raft/types.js';
 import { ManualClock } from './clock.js';
 import { silentLogger } from './logger.js';
-import { MemoryNodeStorage } from './node-storage.js';
+import { MemoryNodeStorage, type PersistUpdate } from './node-storage.js';
 import { APPLY_SLICE_MS, RaftNode, type RaftTransport, type StateMachine } from './raft-node.js';
 import { seededRng } from './virtual-cluster.testing.js';
 
@@ -45,18 +48,34 @@ interface Cluster {
   stop(): Promise<void>;
 }
 
-async function start(applySliceMs: number | undefined): Promise<Cluster> {
+/** What each node's transport and disk saw, in order: appends queued, flushNow, persists. */
+type Event = 'send app' | 'flush' | 'persist entries';
+
+class RecordingStorage extends MemoryNodeStorage {
+  constructor(readonly events: Event[]) {
+    super();
+  }
+  override persist(update: PersistUpdate): Promise<void> {
+    if (update.entries.length > 0) this.events.push('persist entries');
+    return super.persist(update);
+  }
+}
+
+async function start(applySliceMs: number | undefined, events: Map<NodeId, Event[]> = new Map()): Promise<Cluster> {
   const clock = new ManualClock();
   const handlers = new Map<NodeId, (m: Message[]) => void>();
   const nodes: RaftNode<number>[] = [];
   const machines: CostlyMachine[] = [];
   const rng = seededRng(11);
   for (const id of IDS) {
-    const storage = new MemoryNodeStorage();
+    const log: Event[] = [];
+    events.set(id, log);
+    const storage = new RecordingStorage(log);
     const boot = bootstrapLog([...IDS]);
     await storage.persist({ entries: boot.entries, hardState: boot.hardState, snapshot: null });
     const transport: RaftTransport = {
       send: (msgs) => {
+        if (msgs.some((m) => m.type === 'app')) log.push('send app');
         const byPeer = new Map<NodeId, Message[]>();
         for (const m of msgs) byPeer.set(m.to, [...(byPeer.get(m.to) ?? []), m]);
         // delivered in the next turn of the loop, in order with the nodes' own yields (fake
@@ -67,6 +86,9 @@ async function start(applySliceMs: number | undefined): Promise<Cluster> {
         handlers.set(id, h);
       },
       onUnreachable: () => {},
+      flushNow: () => {
+        log.push('flush');
+      },
     };
     const machine = new CostlyMachine(clock);
     machines.push(machine);
@@ -168,6 +190,35 @@ describe('applying committed entries in slices', () => {
   it('control: applied in one stretch, the same burst costs an election', async () => {
     const { termBefore, termAfter, c } = await costlyBurst(Number.POSITIVE_INFINITY);
     expect(termAfter).toBeGreaterThan(termBefore);
+    await c.stop();
+  });
+});
+
+describe('the order of a Ready on the leader', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("the appends are written to the network before the leader's own fsync starts", async () => {
+    const events = new Map<NodeId, Event[]>();
+    const c = await start(undefined, events);
+    let leader: RaftNode<number> | undefined;
+    for (let i = 0; i < 500 && leader === undefined; i++) {
+      await c.advance(TICK_MS);
+      leader = c.nodes.find((n) => n.isLeader && n.leaseRemainingMs() > 0);
+    }
+    if (leader === undefined) throw new Error('no leader within 500 ticks');
+    await c.advance(5 * TICK_MS);
+    const log = events.get(leader.id) as Event[];
+    log.length = 0;
+    const done = leader.propose(new Uint8Array([1]));
+    await c.advance(5 * TICK_MS);
+    await done;
+    // the proposal's Ready: its appends queued, written at once, and only then the fsync
+    expect(log.slice(0, 3)).toEqual(['send app', 'flush', 'persist entries']);
     await c.stop();
   });
 });

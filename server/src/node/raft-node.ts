@@ -443,7 +443,7 @@ export class RaftNode<Out> {
     }
     this.send(rd.messages);
     // the appends leave before this node's own fsync starts: the quorum's fsyncs overlap more
-    if (process.env.BATON_EXP_NOFLUSH !== '1') this.opts.transport.flushNow?.();
+    this.opts.transport.flushNow?.();
     // A hard state whose only change is the commit index needs no fsync (rd.mustSync is false:
     // the commit index is volatile, Raft figure 2), so it is not written on its own at all — it
     // goes to disk with the next entries or term change. A restart may then start from a lower

@@ -93,6 +93,20 @@ describe('WsTransport', () => {
     expect(peerStats(b.transport, 1)).toMatchObject({ receivedFrames: 1, receivedMessages: 3 });
   });
 
+  it('flushNow() writes the queued frame at once; a later send in the same turn waits for the turn', async () => {
+    const [a, b] = (await cluster(2)) as [Node, Node];
+    await connected([a, b]);
+    a.transport.send([heartbeat(1, 2, 1)]);
+    a.transport.flushNow();
+    // handed to the socket before this turn ends (the write callback counts it later)
+    const sent = peerStats(a.transport, 2);
+    a.transport.send([heartbeat(1, 2, 2)]);
+    await vi.waitFor(() => expect(b.recorder.messages).toHaveLength(2), WAIT);
+    expect(b.recorder.batches).toEqual([[heartbeat(1, 2, 1)], [heartbeat(1, 2, 2)]]);
+    expect(sent.queuedMessages).toBe(0);
+    expect(peerStats(a.transport, 2)).toMatchObject({ sentFrames: 2, sentMessages: 2 });
+  });
+
   it('three nodes: every node reaches every other, entries and snapshots intact', async () => {
     const nodes = await cluster(3);
     await connected(nodes);

@@ -24,13 +24,25 @@ export class NodeStateError extends Error {
 }
 
 export function encodeNodeState(members: readonly Member[], fsm: Uint8Array): Uint8Array {
+  const header = nodeStateHeader(members);
+  const out = new Uint8Array(header.byteLength + fsm.byteLength);
+  out.set(header, 0);
+  out.set(fsm, header.byteLength);
+  return out;
+}
+
+/**
+ * Everything of a node snapshot before the state machine's bytes. The node's snapshots have the
+ * state machine encode right after it, into one buffer: appending 11 MB of state machine bytes to
+ * it afterwards (encodeNodeState) cost a fresh 11 MB buffer and a third of the snapshot's pause.
+ */
+export function nodeStateHeader(members: readonly Member[]): Uint8Array {
   const json = new TextEncoder().encode(JSON.stringify(members.map((m) => encodeMemberContext(m))));
-  const out = new Uint8Array(HEADER_BYTES + json.byteLength + fsm.byteLength);
+  const out = new Uint8Array(HEADER_BYTES + json.byteLength);
   out.set(MAGIC, 0);
   out[MAGIC.length] = FORMAT_V1;
   new DataView(out.buffer).setUint32(MAGIC.length + 1, json.byteLength, false);
   out.set(json, HEADER_BYTES);
-  out.set(fsm, HEADER_BYTES + json.byteLength);
   return out;
 }
 

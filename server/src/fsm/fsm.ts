@@ -121,9 +121,11 @@ export class CoordinationFsm {
     return this.m.sessions.get(id)?.owner ?? null;
   }
 
-  snapshot(): Uint8Array {
-    const bytes = encodeSnapshot(this.m, this.applied, this.lastSnapshotSizing);
-    this.lastSnapshotSizing = { bytes: bytes.byteLength, items: snapshotItems(this.m) };
+  /** The state's encoding, after `prefix` when given (a node snapshot's header, in one buffer). */
+  snapshot(prefix?: Uint8Array): Uint8Array {
+    const bytes = encodeSnapshot(this.m, this.applied, this.lastSnapshotSizing, prefix);
+    const own = bytes.byteLength - (prefix?.byteLength ?? 0);
+    this.lastSnapshotSizing = { bytes: own, items: snapshotItems(this.m) };
     return bytes;
   }
 

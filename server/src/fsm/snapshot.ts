@@ -59,8 +59,15 @@ export function snapshotCapacityBytes(m: Machine, previous: SnapshotSizing | nul
   return Math.max(4096, Math.ceil(predicted));
 }
 
-export function encodeSnapshot(m: Machine, appliedIndex: number, previous: SnapshotSizing | null = null): Uint8Array {
-  const w = new ByteWriter(snapshotCapacityBytes(m, previous));
+/** `prefix`, when given, is written first: the caller's header, without a copy of the state after. */
+export function encodeSnapshot(
+  m: Machine,
+  appliedIndex: number,
+  previous: SnapshotSizing | null = null,
+  prefix?: Uint8Array,
+): Uint8Array {
+  const w = new ByteWriter((prefix?.byteLength ?? 0) + snapshotCapacityBytes(m, previous));
+  if (prefix !== undefined) w.raw(prefix);
   for (const b of SNAPSHOT_MAGIC) w.u8(b);
   const owners = [...m.sessions.values()].some((s) => s.owner !== null);
   w.u8(owners ? SNAPSHOT_FORMAT_V2 : SNAPSHOT_FORMAT_V1);

@@ -7,7 +7,7 @@
  */
 
 import type { MemberRegistry } from '../admin/member-registry.js';
-import { decodeNodeState, encodeNodeState } from '../admin/node-state.js';
+import { decodeNodeState, nodeStateHeader } from '../admin/node-state.js';
 import {
   type Actor,
   type Command,
@@ -45,8 +45,10 @@ class FsmSlot implements StateMachine<ApplyOutput> {
   }
 
   snapshot(): Uint8Array {
-    const fsm = this.fsm.snapshot();
-    return this.registry === undefined ? fsm : encodeNodeState(this.registry.snapshot(), fsm);
+    // the member directory first, and the state machine encoded right behind it in one buffer
+    return this.registry === undefined
+      ? this.fsm.snapshot()
+      : this.fsm.snapshot(nodeStateHeader(this.registry.snapshot()));
   }
 
   restore(data: Uint8Array): void {

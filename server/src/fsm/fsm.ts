@@ -14,7 +14,7 @@ import { acquire, cancelWait, endLockDelay, release } from './lock-ops.js';
 import { type ApplyContext, invalid, type Machine, permissionDenied } from './machine.js';
 import { NameTable } from './name-table.js';
 import { closeSession, expireSession, openSession } from './session-ops.js';
-import { decodeSnapshot, encodeSnapshot, type SnapshotSizing, snapshotItems } from './snapshot.js';
+import { decodeSnapshot, encodeSnapshotSteps, type SnapshotSizing, snapshotItems } from './snapshot.js';
 import {
   type ApplyOutput,
   type CommandResult,
@@ -123,7 +123,16 @@ export class CoordinationFsm {
 
   /** The state's encoding, after `prefix` when given (a node snapshot's header, in one buffer). */
   snapshot(prefix?: Uint8Array): Uint8Array {
-    const bytes = encodeSnapshot(this.m, this.applied, this.lastSnapshotSizing, prefix);
+    const steps = this.snapshotSteps(prefix);
+    for (;;) {
+      const r = steps.next();
+      if (r.done === true) return r.value;
+    }
+  }
+
+  /** snapshot() in bounded steps (encodeSnapshotSteps): nothing may be applied until it returns. */
+  *snapshotSteps(prefix?: Uint8Array): Generator<void, Uint8Array, void> {
+    const bytes = yield* encodeSnapshotSteps(this.m, this.applied, this.lastSnapshotSizing, prefix);
     const own = bytes.byteLength - (prefix?.byteLength ?? 0);
     this.lastSnapshotSizing = { bytes: own, items: snapshotItems(this.m) };
     return bytes;

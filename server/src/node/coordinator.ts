@@ -45,10 +45,18 @@ class FsmSlot implements StateMachine<ApplyOutput> {
   }
 
   snapshot(): Uint8Array {
+    const steps = this.snapshotSteps();
+    for (;;) {
+      const r = steps.next();
+      if (r.done === true) return r.value;
+    }
+  }
+
+  snapshotSteps(): Generator<void, Uint8Array, void> {
     // the member directory first, and the state machine encoded right behind it in one buffer
     return this.registry === undefined
-      ? this.fsm.snapshot()
-      : this.fsm.snapshot(nodeStateHeader(this.registry.snapshot()));
+      ? this.fsm.snapshotSteps()
+      : this.fsm.snapshotSteps(nodeStateHeader(this.registry.snapshot()));
   }
 
   restore(data: Uint8Array): void {

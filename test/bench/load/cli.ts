@@ -4,33 +4,7 @@
  * the load generator to profile and tune against. Each workload gets a fresh cluster, unless
  * --same-cluster runs them all on one (as `npm run bench` does: what W7 costs after W1..W6).
  *
- *   --workload LIST   locks,contention,failover,steady,election,takeover,sessions,memory (or all)
- *   --workers N       workers / candidates / writers (default per workload: 32, 8, 4, 4, 3)
- *   --clients N       connections the workers share (default: one per worker)
- *   --duration S      measurement window, seconds (default 10; steady: 600)
- *   --warmup S        before measuring (default 3)
- *   --repeat N        measurement windows on the same cluster; medians reported (default 1)
- *   --trials N        failover kills / takeover kills / election rounds ×200 (default 3 / 5 / 1)
- *   --ttl MS          session TTL (default 10000; takeover: 1000)
- *   --sessions LIST   idle sessions for the sessions workload (default 1000,10000)
- *   --locks N         held locks for the memory workload (default 100000)
- *   --cycles N        locks/contention: stop after N cycles in all, no warmup or window (for valgrind
- *                     --tool=callgrind: two runs of different N give the instructions per cycle)
- *   --server-arg A    passed to every baton-server (repeatable: --server-arg=--tick-ms --server-arg=25)
- *   --profile DIR     run each node with --cpu-prof into DIR (stopped with SIGTERM so it is written)
- *   --node-arg A      passed to node for every baton-server (repeatable: --node-arg=--perf-basic-prof)
- *   --heap-snapshots DIR  sessions/memory: once the state is in place, every node writes a V8 heap
- *                     snapshot into DIR (node --heapsnapshot-signal; `node --expose-gc`-free: V8
- *                     collects garbage before it writes one)
- *   --in-process      run the three nodes inside this process (one thread: `node --cpu-prof` on the
- *                     load generator profiles the whole system; CPU is reported as client CPU)
- *   --logs DIR        keep every node's output in DIR/<workload>/<node>.log
- *   --server-bin JS   run this baton-server build instead of server/dist (before/after comparisons)
- *   --same-cluster    run every listed workload on one cluster, in order (no restart between them:
- *                     memory retained from earlier workloads shows in later ones; failover/takeover
- *                     kill nodes, so list them last or not at all)
- *   --json FILE       write every result as JSON
- *   --quick           short windows for a smoke run
+ * Flags: USAGE below (also printed by --help and on a flag it does not know).
  */
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -57,31 +31,82 @@ const DEFAULT_WORKERS: Record<Workload, number> = {
   memory: 0,
 };
 
-const { values } = parseArgs({
-  options: {
-    workload: { type: 'string', default: 'locks' },
-    workers: { type: 'string' },
-    clients: { type: 'string', default: '0' },
-    duration: { type: 'string' },
-    warmup: { type: 'string' },
-    repeat: { type: 'string', default: '1' },
-    trials: { type: 'string' },
-    ttl: { type: 'string' },
-    sessions: { type: 'string', default: '1000,10000' },
-    locks: { type: 'string', default: '100000' },
-    cycles: { type: 'string', default: '0' },
-    'server-arg': { type: 'string', multiple: true, default: [] },
-    profile: { type: 'string' },
-    'in-process': { type: 'boolean', default: false },
-    logs: { type: 'string' },
-    'server-bin': { type: 'string' },
-    'node-arg': { type: 'string', multiple: true, default: [] },
-    'heap-snapshots': { type: 'string' },
-    json: { type: 'string' },
-    'same-cluster': { type: 'boolean', default: false },
-    quick: { type: 'boolean', default: false },
-  },
-});
+const USAGE = `usage: npm run bench:load -- [flags]
+  --workload LIST   locks,contention,failover,steady,election,takeover,sessions,memory (or all)
+  --workers N       workers / candidates / writers (default per workload: 32, 8, 4, 4, 3)
+  --clients N       connections the workers share (default: one per worker)
+  --duration S      measurement window, seconds (default 10; steady: 600)
+  --warmup S        before measuring (default 3)
+  --repeat N        measurement windows on the same cluster; medians reported (default 1)
+  --trials N        failover kills / takeover kills / election rounds ×200 (default 3 / 5 / 1)
+  --ttl MS          session TTL (default 10000; takeover: 1000)
+  --sessions LIST   idle sessions for the sessions workload (default 1000,10000)
+  --locks N         held locks for the memory workload (default 100000)
+  --cycles N        locks/contention: stop after N cycles in all, no warmup or window (for valgrind
+                    --tool=callgrind: two runs of different N give the instructions per cycle)
+  --server-arg A    passed to every baton-server (repeatable: --server-arg=--tick-ms --server-arg=25)
+  --profile DIR     run each node with --cpu-prof into DIR (stopped with SIGTERM so it is written)
+  --node-arg A      passed to node for every baton-server (repeatable: --node-arg=--perf-basic-prof)
+  --heap-snapshots DIR  sessions/memory: once the state is in place, every node writes a V8 heap
+                    snapshot into DIR (node --heapsnapshot-signal; \`node --expose-gc\`-free: V8
+                    collects garbage before it writes one)
+  --in-process      run the three nodes inside this process (one thread: \`node --cpu-prof\` on the
+                    load generator profiles the whole system; CPU is reported as client CPU)
+  --logs DIR        keep every node's output in DIR/<workload>/<node>.log
+  --server-bin JS   run this baton-server build instead of server/dist (before/after comparisons)
+  --same-cluster    run every listed workload on one cluster, in order (no restart between them:
+                    memory retained from earlier workloads shows in later ones; failover/takeover
+                    kill nodes, so list them last or not at all)
+  --json FILE       write every result as JSON
+  --quick           short windows for a smoke run
+  --help            this text
+`;
+
+function parseFlags() {
+  return parseArgs({
+    options: {
+      workload: { type: 'string', default: 'locks' },
+      workers: { type: 'string' },
+      clients: { type: 'string', default: '0' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      repeat: { type: 'string', default: '1' },
+      trials: { type: 'string' },
+      ttl: { type: 'string' },
+      sessions: { type: 'string', default: '1000,10000' },
+      locks: { type: 'string', default: '100000' },
+      cycles: { type: 'string', default: '0' },
+      'server-arg': { type: 'string', multiple: true, default: [] },
+      profile: { type: 'string' },
+      'in-process': { type: 'boolean', default: false },
+      logs: { type: 'string' },
+      'server-bin': { type: 'string' },
+      'node-arg': { type: 'string', multiple: true, default: [] },
+      'heap-snapshots': { type: 'string' },
+      json: { type: 'string' },
+      'same-cluster': { type: 'boolean', default: false },
+      quick: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  }).values;
+}
+
+function flagsOrExit(): ReturnType<typeof parseFlags> {
+  let parsed: ReturnType<typeof parseFlags>;
+  try {
+    parsed = parseFlags();
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n${USAGE}`);
+    process.exit(64);
+  }
+  if (parsed.help === true) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  return parsed;
+}
+
+const values = flagsOrExit();
 
 function int(name: string, raw: string | undefined, fallback: number, min = 0): number {
   if (raw === undefined) return fallback;

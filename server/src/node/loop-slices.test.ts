@@ -15,8 +15,8 @@
  * own fsync starts, so the followers' fsyncs (the longer leg of a commit) start first.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { bootstrapLog } from '../raft/confchange.js';
-import type { Entry, Message, NodeId } from '../raft/types.js';
+import { bootstrapLog, decodeConfChange } from '../raft/confchange.js';
+import type { ConfState, Entry, Message, NodeId, Snapshot } from '../raft/types.js';
 import { ManualClock } from './clock.js';
 import { silentLogger } from './logger.js';
 import { MemoryNodeStorage, type PersistUpdate } from './node-storage.js';
@@ -28,6 +28,8 @@ const TICK_MS = 10;
 const ELECTION_TICKS = 10; // 100–200 ms with the default jitter
 const APPLY_COST_MS = 8;
 const ENTRIES = 60; // 480 ms of applying on every node
+/** A learner added and removed while the cluster works (membership changes among the entries). */
+const LEARNER: NodeId = 9;
 
 interface MachineCosts {
   /** Clock milliseconds per applied entry. */
@@ -72,17 +74,28 @@ class CostlyMachine implements StateMachine<number> {
     }
   }
 
-  /** The bytes name the last applied index at the start; the steps check nothing moved it. */
+  /** Whether LEARNER is a member, as the applied membership changes say. */
+  learner = false;
+  /** The node applying into this machine (its applied index is what a snapshot must encode). */
+  node: RaftNode<number> | null = null;
+
+  applyConfChange(entry: Entry): void {
+    const cc = decodeConfChange(entry.data);
+    if (cc?.nodeId === LEARNER) this.learner = cc.type === 'addLearner';
+  }
+
+  /** The bytes: the node's applied index at the start, and whether LEARNER was a member. */
   private *encode(): Generator<void, Uint8Array, void> {
     this.encoding = true;
     this.encodings++;
-    const at = this.applied.length === 0 ? 0 : (this.applied[this.applied.length - 1] as number);
+    const at = this.node?.applied ?? -1;
+    const learner = this.learner;
     for (let i = 0; i < this.costs.snapshotSteps; i++) {
       this.clock.advance(this.costs.snapshotStepMs);
       yield;
     }
     this.encoding = false;
-    return new Uint8Array(new Float64Array([at]).buffer);
+    return new Uint8Array(new Float64Array([at, learner ? 1 : 0]).buffer);
   }
 
   restore(): void {}
@@ -101,12 +114,18 @@ interface Cluster {
 type Event = 'send app' | 'flush' | 'persist entries';
 
 class RecordingStorage extends MemoryNodeStorage {
+  /** Every snapshot written: its index, configuration and the state machine's bytes. */
+  readonly written: { index: number; confState: ConfState; data: Uint8Array }[] = [];
   constructor(readonly events: Event[]) {
     super();
   }
   override persist(update: PersistUpdate): Promise<void> {
     if (update.entries.length > 0) this.events.push('persist entries');
     return super.persist(update);
+  }
+  override createSnapshot(index: number, confState: ConfState, data: Uint8Array): Promise<Snapshot> {
+    this.written.push({ index, confState, data });
+    return super.createSnapshot(index, confState, data);
   }
 }
 
@@ -152,7 +171,7 @@ async function start(opts: ClusterOptions = {}): Promise<Cluster> {
     const machine = new CostlyMachine(clock, costs);
     machines.push(machine);
     nodes.push(
-      new RaftNode<number>({
+      (machine.node = new RaftNode<number>({
         id,
         storage,
         transport,
@@ -166,7 +185,7 @@ async function start(opts: ClusterOptions = {}): Promise<Cluster> {
         snapshotEveryEntries: opts.snapshotEveryEntries ?? 1_000_000,
         readTimeoutMs: 1_000,
         ...(applySliceMs === undefined ? {} : { applySliceMs }),
-      }),
+      })),
     );
   }
   for (const n of nodes) n.start();
@@ -329,6 +348,47 @@ describe('encoding a snapshot in steps', () => {
   it('control: encoded in one stretch, the same snapshots cost an election', async () => {
     const { termBefore, c } = await writesWithSnapshots(false);
     expect(term(c)).toBeGreaterThan(termBefore);
+    await c.stop();
+  });
+
+  it('membership changes among costly entries: every snapshot is the state and configuration at its index', async () => {
+    const c = await start({
+      costs: { applyMs: 3, snapshotSteps: 5, snapshotStepMs: 4, sliced: true },
+      snapshotEveryEntries: 8,
+    });
+    const leader = await electLeader(c);
+    const li = c.nodes.indexOf(leader);
+    let stop = false;
+    const writer = (async () => {
+      for (let round = 0; round < 10_000 && !stop; round++) {
+        await Promise.all(Array.from({ length: 7 }, (_, k) => leader.propose(new Uint8Array([k])).catch(() => -1)));
+      }
+    })();
+    for (let i = 0; i < 12; i++) {
+      const add = i % 2 === 0;
+      let settled = false;
+      const change = leader
+        .proposeConfChange({ type: add ? 'addLearner' : 'removeNode', nodeId: LEARNER })
+        .finally(() => {
+          settled = true;
+        });
+      for (let t = 0; t < 5_000 && !settled; t++) await c.advance(1);
+      await change;
+      // answered once both the core and the state machine have it
+      expect(leader.status().confState.learners.includes(LEARNER)).toBe(add);
+      expect((c.machines[li] as CostlyMachine).learner).toBe(add);
+    }
+    stop = true;
+    for (let t = 0; t < 2_000; t++) await c.advance(1);
+    await writer;
+    for (const storage of c.storages) {
+      expect(storage.written.length).toBeGreaterThan(3);
+      for (const w of storage.written) {
+        const [at, learner] = new Float64Array(w.data.slice().buffer);
+        expect(at).toBe(w.index);
+        expect(learner === 1).toBe(w.confState.learners.includes(LEARNER));
+      }
+    }
     await c.stop();
   });
 });

@@ -146,6 +146,9 @@ export interface AppliedEvent<Out> {
   readonly output: Out | null;
 }
 
+const OVERWRITTEN = 'the proposal was overwritten by a new leader; retry';
+const OVERWRITTEN_CONF = 'the membership change was overwritten by a new leader; retry';
+
 const REFUSAL_TEXT: Record<ProposalRefusal, string> = {
   notLeader: 'this node is not the leader',
   transferInProgress: 'leadership is being transferred',
@@ -255,7 +258,10 @@ export class RaftNode<Out> {
     this.appliedListeners.push(listener);
   }
 
-  /** Called after the role or known leader changed (before the Ready's entries are applied). */
+  /**
+   * Called after the role or known leader changed, before the Ready's entries are applied; entries
+   * of earlier Readys may still be queued for applying too (drainApplies).
+   */
   onLeaderChange(listener: (now: SoftState, prev: SoftState) => void): void {
     this.leaderListeners.push(listener);
   }
@@ -309,6 +315,8 @@ export class RaftNode<Out> {
     }
     this.schedule();
     return new Promise<Out>((resolve, reject) => {
+      // a waiter of an older term at this index lost its entry when the log was cut back
+      this.proposals.get(r.index)?.reject(new NodeError('UNAVAILABLE', OVERWRITTEN));
       this.proposals.set(r.index, { term: r.term, resolve, reject });
     });
   }
@@ -329,6 +337,7 @@ export class RaftNode<Out> {
     }
     this.schedule();
     return new Promise<void>((resolve, reject) => {
+      this.confChanges.get(r.index)?.reject(new NodeError('UNAVAILABLE', OVERWRITTEN_CONF));
       this.confChanges.set(r.index, { term: r.term, resolve, reject });
     });
   }
@@ -414,7 +423,9 @@ export class RaftNode<Out> {
     try {
       for (let guard = 0; guard < 10_000 && !this.stopped && this.raw.hasReady(); guard++) {
         // bounded memory: a state machine slower than the log for long holds the loop back
-        if (this.applying !== null && this.applyQueue.length - this.applyHead > APPLY_BACKLOG_MAX) await this.applying;
+        if (this.applyQueue.length - this.applyHead > APPLY_BACKLOG_MAX)
+          await this.applyBacklogBelow(APPLY_BACKLOG_MAX / 2);
+        if (this.stopped) break;
         await this.handleReady();
       }
     } catch (err) {
@@ -545,6 +556,17 @@ export class RaftNode<Out> {
     return drained;
   }
 
+  /**
+   * Waits, a slice at a time, until at most `items` are queued: the node is silent meanwhile (no
+   * Ready), so not a moment longer than needed to get back under the limit.
+   */
+  private async applyBacklogBelow(items: number): Promise<void> {
+    for (let i = 0; i < 1_000_000 && !this.stopped && this.applying !== null; i++) {
+      if (this.applyQueue.length - this.applyHead <= items) return;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
   /** Applies the queue until it is empty; entries queued meanwhile are taken along. */
   private async drainApplies(): Promise<void> {
     const clock = this.opts.clock;
@@ -563,6 +585,11 @@ export class RaftNode<Out> {
         if (this.applyHead < this.applyQueue.length && clock.monotonicMs() - sliceStart >= sliceMs) {
           this.serveReads();
           this.drainYielded = true;
+          if (this.applyHead >= 4096) {
+            // a drain fed without a pause would keep every applied entry referenced
+            this.applyQueue = this.applyQueue.slice(this.applyHead);
+            this.applyHead = 0;
+          }
           // the ticks that passed meanwhile: a leader's heartbeats leave with the next early send
           this.catchUpTicks();
           await new Promise<void>((resolve) => setImmediate(resolve));
@@ -577,7 +604,7 @@ export class RaftNode<Out> {
       this.serveReads();
       this.answerConfChanges();
     } catch (err) {
-      this.die(err instanceof Error ? err : new Error(String(err)));
+      this.die(err instanceof Error ? err : new Error(String(err)), 'applying to the state machine failed');
     } finally {
       // synchronously with the loop's last check: a later apply() starts a new drain
       this.applying = null;
@@ -600,14 +627,14 @@ export class RaftNode<Out> {
         this.answerConfChanges();
       } else {
         this.confChanges.delete(entry.index);
-        cw.reject(new NodeError('UNAVAILABLE', 'the membership change was overwritten by a new leader; retry'));
+        cw.reject(new NodeError('UNAVAILABLE', OVERWRITTEN_CONF));
       }
     }
     const w = this.proposals.get(entry.index);
     if (w !== undefined) {
       this.proposals.delete(entry.index);
       if (w.term === entry.term && output !== null) w.resolve(output);
-      else w.reject(new NodeError('UNAVAILABLE', 'the proposal was overwritten by a new leader; retry'));
+      else w.reject(new NodeError('UNAVAILABLE', OVERWRITTEN));
     }
     for (const l of this.appliedListeners) l({ entry, output });
   }
@@ -748,10 +775,10 @@ export class RaftNode<Out> {
     this.reads.clear();
   }
 
-  private die(err: Error): void {
+  private die(err: Error, what = 'storage failed'): void {
     if (this.fatal !== null) return;
     this.fatal = err;
-    this.opts.logger.error({ err }, 'storage failed: the node stops acknowledging and must restart from disk');
+    this.opts.logger.error({ err }, `${what}: the node stops acknowledging and must restart from disk`);
     if (this.tickTimer !== null) clearInterval(this.tickTimer);
     this.stopped = true;
     this.failAll(new NodeError('UNAVAILABLE', 'the node hit a storage error and is stopping'));

@@ -12,7 +12,9 @@
  * the bytes are the state at the snapshot's index.
  *
  * And the order within a Ready on the leader: its appends are handed to the network before its
- * own fsync starts, so the followers' fsyncs (the longer leg of a commit) start first.
+ * own fsync starts, so the followers' fsyncs (the longer leg of a commit) start first. And a
+ * proposal lost with a deposed leader's log is answered, even when that leader's next proposal
+ * lands on its index.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { bootstrapLog, decodeConfChange } from '../raft/confchange.js';
@@ -106,6 +108,8 @@ interface Cluster {
   readonly nodes: RaftNode<number>[];
   readonly machines: CostlyMachine[];
   readonly storages: RecordingStorage[];
+  /** Nodes cut off: nothing they send or are sent is delivered. */
+  readonly cut: Set<NodeId>;
   advance(ms: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -143,6 +147,7 @@ async function start(opts: ClusterOptions = {}): Promise<Cluster> {
   const nodes: RaftNode<number>[] = [];
   const machines: CostlyMachine[] = [];
   const storages: RecordingStorage[] = [];
+  const cut = new Set<NodeId>();
   const rng = seededRng(11);
   for (const id of IDS) {
     const log: Event[] = [];
@@ -158,7 +163,10 @@ async function start(opts: ClusterOptions = {}): Promise<Cluster> {
         for (const m of msgs) byPeer.set(m.to, [...(byPeer.get(m.to) ?? []), m]);
         // delivered in the next turn of the loop, in order with the nodes' own yields (fake
         // timers run every immediate due now, so a timeout would wait out a whole stretch)
-        for (const [to, batch] of byPeer) setImmediate(() => handlers.get(to)?.(batch));
+        for (const [to, batch] of byPeer) {
+          if (cut.has(id) || cut.has(to)) continue;
+          setImmediate(() => handlers.get(to)?.(batch));
+        }
       },
       onReceive: (h) => {
         handlers.set(id, h);
@@ -200,6 +208,7 @@ async function start(opts: ClusterOptions = {}): Promise<Cluster> {
     nodes,
     machines,
     storages,
+    cut,
     advance,
     stop: async () => {
       let stopped = false;
@@ -389,6 +398,50 @@ describe('encoding a snapshot in steps', () => {
         expect(learner === 1).toBe(w.confState.learners.includes(LEARNER));
       }
     }
+    await c.stop();
+  });
+});
+
+describe('proposal waiters across a change of leader', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it("a proposal lost with its leader's log is answered UNAVAILABLE, also when the index is reused", async () => {
+    const c = await start({ costs: { applyMs: 0, snapshotSteps: 0, snapshotStepMs: 0, sliced: true } });
+    const first = await electLeader(c);
+    // cut off, the leader takes three proposals that never leave it
+    c.cut.add(first.id);
+    const settled: string[] = [];
+    const lost = [1, 2, 3].map((k) =>
+      first.propose(new Uint8Array([k])).then(
+        () => settled.push(`${k} applied`),
+        (err: Error) => settled.push(`${k} ${(err as { code?: string }).code}`),
+      ),
+    );
+    let second: RaftNode<number> | undefined;
+    for (let i = 0; i < 500 && second === undefined; i++) {
+      await c.advance(TICK_MS);
+      second = c.nodes.find((n) => n !== first && n.isLeader && n.leaseRemainingMs() > 0);
+    }
+    if (second === undefined) throw new Error('no second leader');
+    // back: its log is cut to the second leader's, and office goes back to it in a new term
+    c.cut.clear();
+    await c.advance(20 * TICK_MS);
+    second.transferLeadership(first.id);
+    await c.advance(40 * TICK_MS);
+    expect(first.isLeader).toBe(true);
+    // its next proposal reuses the index of one of the lost ones
+    let fresh = -1;
+    void first.propose(new Uint8Array([4])).then((index) => {
+      fresh = index;
+    });
+    for (let t = 0; t < 50 && (settled.length < lost.length || fresh < 0); t++) await c.advance(TICK_MS);
+    expect(fresh).toBeGreaterThan(0);
+    expect(settled.sort()).toEqual(['1 UNAVAILABLE', '2 UNAVAILABLE', '3 UNAVAILABLE']);
     await c.stop();
   });
 });

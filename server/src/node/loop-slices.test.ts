@@ -178,23 +178,23 @@ async function start(opts: ClusterOptions = {}): Promise<Cluster> {
     };
     const machine = new CostlyMachine(clock, costs);
     machines.push(machine);
-    nodes.push(
-      (machine.node = new RaftNode<number>({
-        id,
-        storage,
-        transport,
-        stateMachine: machine,
-        clock,
-        rng,
-        logger: silentLogger(),
-        tickMs: TICK_MS,
-        electionTimeoutTicks: ELECTION_TICKS,
-        heartbeatTicks: 1,
-        snapshotEveryEntries: opts.snapshotEveryEntries ?? 1_000_000,
-        readTimeoutMs: 1_000,
-        ...(applySliceMs === undefined ? {} : { applySliceMs }),
-      })),
-    );
+    const node = new RaftNode<number>({
+      id,
+      storage,
+      transport,
+      stateMachine: machine,
+      clock,
+      rng,
+      logger: silentLogger(),
+      tickMs: TICK_MS,
+      electionTimeoutTicks: ELECTION_TICKS,
+      heartbeatTicks: 1,
+      snapshotEveryEntries: opts.snapshotEveryEntries ?? 1_000_000,
+      readTimeoutMs: 1_000,
+      ...(applySliceMs === undefined ? {} : { applySliceMs }),
+    });
+    machine.node = node;
+    nodes.push(node);
   }
   for (const n of nodes) n.start();
   const advance = async (ms: number): Promise<void> => {

@@ -14,7 +14,7 @@ import { acquire, cancelWait, endLockDelay, release } from './lock-ops.js';
 import { type ApplyContext, invalid, type Machine, permissionDenied } from './machine.js';
 import { NameTable } from './name-table.js';
 import { closeSession, expireSession, openSession } from './session-ops.js';
-import { decodeSnapshot, encodeSnapshotSteps, type SnapshotSizing, snapshotItems } from './snapshot.js';
+import { decodeSnapshot, encodeSnapshotSteps, runSteps, type SnapshotSizing, snapshotItems } from './snapshot.js';
 import {
   type ApplyOutput,
   type CommandResult,
@@ -123,11 +123,7 @@ export class CoordinationFsm {
 
   /** The state's encoding, after `prefix` when given (a node snapshot's header, in one buffer). */
   snapshot(prefix?: Uint8Array): Uint8Array {
-    const steps = this.snapshotSteps(prefix);
-    for (;;) {
-      const r = steps.next();
-      if (r.done === true) return r.value;
-    }
+    return runSteps(this.snapshotSteps(prefix));
   }
 
   /** snapshot() in bounded steps (encodeSnapshotSteps): nothing may be applied until it returns. */

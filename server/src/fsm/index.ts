@@ -7,6 +7,7 @@ export { decodeEnvelope, encodeEnvelope } from './envelope.js';
 export { FsmApplyOrderError, FsmDecodeError, FsmSnapshotError } from './errors.js';
 export { CoordinationFsm, checkFsmInvariants } from './fsm.js';
 export { FsmHistoryChecker } from './history.js';
+export { runSteps } from './snapshot.js';
 export type {
   AcquireValue,
   Actor,

@@ -66,7 +66,11 @@ export function encodeSnapshot(
   previous: SnapshotSizing | null = null,
   prefix?: Uint8Array,
 ): Uint8Array {
-  const steps = encodeSnapshotSteps(m, appliedIndex, previous, prefix);
+  return runSteps(encodeSnapshotSteps(m, appliedIndex, previous, prefix));
+}
+
+/** Runs a stepped encoding (encodeSnapshotSteps, snapshotSteps) to its end in one go. */
+export function runSteps<T>(steps: Generator<void, T, void>): T {
   for (;;) {
     const r = steps.next();
     if (r.done === true) return r.value;

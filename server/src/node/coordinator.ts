@@ -15,6 +15,7 @@ import {
   decodeEnvelope,
   encodeEnvelope,
   type FsmEvent,
+  runSteps,
 } from '../fsm/index.js';
 import { decodeConfChange } from '../raft/confchange.js';
 import type { Entry, NodeId, SoftState } from '../raft/types.js';
@@ -45,11 +46,7 @@ class FsmSlot implements StateMachine<ApplyOutput> {
   }
 
   snapshot(): Uint8Array {
-    const steps = this.snapshotSteps();
-    for (;;) {
-      const r = steps.next();
-      if (r.done === true) return r.value;
-    }
+    return runSteps(this.snapshotSteps());
   }
 
   snapshotSteps(): Generator<void, Uint8Array, void> {

@@ -23,7 +23,7 @@ import { ManualClock } from './clock.js';
 import { silentLogger } from './logger.js';
 import { MemoryNodeStorage, type PersistUpdate } from './node-storage.js';
 import { APPLY_SLICE_MS, RaftNode, type RaftTransport, type StateMachine } from './raft-node.js';
-import { seededRng } from './virtual-cluster.testing.js';
+import { seededRng, stopWhileTicking, virtualAdvance } from './virtual-cluster.testing.js';
 
 const IDS: readonly NodeId[] = [1, 2, 3];
 const TICK_MS = 10;
@@ -197,12 +197,7 @@ async function start(opts: ClusterOptions = {}): Promise<Cluster> {
     nodes.push(node);
   }
   for (const n of nodes) n.start();
-  const advance = async (ms: number): Promise<void> => {
-    for (let t = 0; t < ms; t++) {
-      clock.advance(1);
-      await vi.advanceTimersByTimeAsync(1);
-    }
-  };
+  const advance = virtualAdvance(clock);
   return {
     clock,
     nodes,
@@ -210,14 +205,7 @@ async function start(opts: ClusterOptions = {}): Promise<Cluster> {
     storages,
     cut,
     advance,
-    stop: async () => {
-      let stopped = false;
-      const stopping = Promise.all(nodes.map((n) => n.stop())).then(() => {
-        stopped = true;
-      });
-      for (let i = 0; i < 10_000 && !stopped; i++) await advance(1);
-      await stopping;
-    },
+    stop: () => stopWhileTicking(nodes, advance),
   };
 }
 
@@ -267,14 +255,14 @@ async function costlyBurst(
   return { termBefore, termAfter: term(c), c };
 }
 
-describe('applying committed entries in slices', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval'] });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval'] });
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
 
+describe('applying committed entries in slices', () => {
   it('a burst of entries that takes longer to apply than an election timeout costs no election', async () => {
     const { termBefore, termAfter, c } = await costlyBurst(undefined);
     expect(APPLY_SLICE_MS).toBeLessThan(TICK_MS * ELECTION_TICKS);
@@ -290,13 +278,6 @@ describe('applying committed entries in slices', () => {
 });
 
 describe('the order of a Ready on the leader', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval'] });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
   it("the appends are written to the network before the leader's own fsync starts", async () => {
     const events = new Map<NodeId, Event[]>();
     const c = await start({ events });
@@ -313,13 +294,6 @@ describe('the order of a Ready on the leader', () => {
 });
 
 describe('encoding a snapshot in steps', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval'] });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
   /** 60 steps of 8 ms: each snapshot's encoding takes 2.4 to 4.8 election timeouts. */
   const SLOW_SNAPSHOT = { applyMs: 0, snapshotSteps: 60, snapshotStepMs: 8 };
 
@@ -403,13 +377,6 @@ describe('encoding a snapshot in steps', () => {
 });
 
 describe('proposal waiters across a change of leader', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval'] });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
-
   it("a proposal lost with its leader's log is answered UNAVAILABLE, also when the index is reused", async () => {
     const c = await start({ costs: { applyMs: 0, snapshotSteps: 0, snapshotStepMs: 0, sliced: true } });
     const first = await electLeader(c);

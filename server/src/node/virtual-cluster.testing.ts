@@ -74,6 +74,29 @@ export function seededRng(seed: number): { nextInt(min: number, max: number): nu
   };
 }
 
+/** Moves the manual clock and the fake timers on together, one millisecond at a time. */
+export function virtualAdvance(clock: ManualClock): (ms: number) => Promise<void> {
+  return async (ms) => {
+    for (let t = 0; t < ms; t++) {
+      clock.advance(1);
+      await vi.advanceTimersByTimeAsync(1);
+    }
+  };
+}
+
+/** Stops every node; stopping waits (on timers) for a Ready in flight, so time keeps moving meanwhile. */
+export async function stopWhileTicking(
+  nodes: readonly { stop(): Promise<void> }[],
+  advance: (ms: number) => Promise<void>,
+): Promise<void> {
+  let stopped = false;
+  const stopping = Promise.all(nodes.map((n) => n.stop())).then(() => {
+    stopped = true;
+  });
+  for (let i = 0; i < 100_000 && !stopped; i++) await advance(1);
+  await stopping;
+}
+
 export async function startVirtualCluster(opts: VirtualClusterOptions, rng = seededRng(7)): Promise<VirtualCluster> {
   const clock = new ManualClock();
   const handlers = new Map<NodeId, (m: Message[]) => void>();
@@ -108,12 +131,7 @@ export async function startVirtualCluster(opts: VirtualClusterOptions, rng = see
     );
   }
   for (const n of nodes) n.start();
-  const advance = async (ms: number): Promise<void> => {
-    for (let t = 0; t < ms; t++) {
-      clock.advance(1);
-      await vi.advanceTimersByTimeAsync(1);
-    }
-  };
+  const advance = virtualAdvance(clock);
   return {
     clock,
     nodes,
@@ -134,14 +152,6 @@ export async function startVirtualCluster(opts: VirtualClusterOptions, rng = see
     mute: (node, ms) => {
       mutedUntilMs.set(node.node.id, clock.monotonicMs() + ms);
     },
-    stop: async () => {
-      // stopping waits (on timers) for a Ready in flight: keep time moving meanwhile
-      let stopped = false;
-      const stopping = Promise.all(nodes.map((n) => n.stop())).then(() => {
-        stopped = true;
-      });
-      for (let i = 0; i < 100_000 && !stopped; i++) await advance(1);
-      await stopping;
-    },
+    stop: () => stopWhileTicking(nodes, advance),
   };
 }

@@ -18,7 +18,9 @@
  * answers at the pace of its followers' acks, not one fsync behind them.
  *
  * Ticks follow the monotonic clock and are caught up before any message is stepped or any lease
- * is consulted (raft/README.md: a paused process must not answer from a lease that ran out).
+ * is consulted (raft/README.md: a paused process must not answer from a lease that ran out). The
+ * tick timer itself sleeps until something is due (armTimer): every tick on a leader, about once
+ * per election timeout on a follower that hears its leader.
  */
 
 import type { Rng } from '../raft/config.js';
@@ -103,6 +105,14 @@ export const APPLY_SLICE_MS = 10;
 /** Committed entries waiting to be applied beyond which the loop waits for the state machine. */
 export const APPLY_BACKLOG_MAX = 10_000;
 
+/**
+ * The longest the tick timer sleeps, in ticks: the tick listeners (the removal watcher) run at
+ * least this often on a node with nothing due. A follower hearing its leader needs no tick before
+ * its election timeout (Raft.ticksUntilDue), and an idle follower woke 80 times a second for its
+ * ticks alone when it ticked at twice the tick rate (issue 8, workload 6: idle CPU).
+ */
+export const MAX_SLEEP_TICKS = 20;
+
 /** A snapshot being encoded: the state at `index`, the configuration as of it. */
 interface SnapshotJob {
   readonly index: number;
@@ -162,7 +172,10 @@ export class RaftNode<Out> {
   private readonly raw: RawNode;
   private readonly startMs: number;
   private ticksDelivered = 0;
-  private tickTimer: ReturnType<typeof setInterval> | null = null;
+  private started = false;
+  private tickTimer: ReturnType<typeof setTimeout> | null = null;
+  /** When the armed tick timer fires (monotonic ms). */
+  private tickTimerDueMs = Number.POSITIVE_INFINITY;
   private loopRunning = false;
   private loopScheduled = false;
   /** Conf changes applied here, answered once the core applied them too (answerConfChanges). */
@@ -235,9 +248,8 @@ export class RaftNode<Out> {
   }
 
   start(): void {
-    // tick at twice the tick rate: catchUpTicks() delivers exactly the elapsed ticks either way
-    this.tickTimer = setInterval(() => this.onTimer(), Math.max(1, Math.floor(this.opts.tickMs / 2)));
-    this.tickTimer.unref?.();
+    this.started = true;
+    this.armTimer();
     this.schedule();
   }
 
@@ -245,7 +257,7 @@ export class RaftNode<Out> {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    if (this.tickTimer !== null) clearInterval(this.tickTimer);
+    this.clearTimer();
     const err = new NodeError('STOPPED', 'the node is stopping');
     this.failAll(err);
     // let a Ready in flight finish its fsync so storage can close cleanly
@@ -379,11 +391,43 @@ export class RaftNode<Out> {
   }
 
   private onTimer(): void {
+    this.tickTimer = null;
+    this.tickTimerDueMs = Number.POSITIVE_INFINITY;
     if (this.stopped) return;
     this.catchUpTicks();
     this.expireReads();
     for (const l of this.tickListeners) l();
     this.schedule();
+    this.armTimer();
+  }
+
+  /**
+   * Arms the tick timer for the next tick boundary at which something is due: every tick on a
+   * leader (heartbeats, CheckQuorum, session deadlines) and while a read waits for its deadline,
+   * else when the core's election timeout would run out, and at most MAX_SLEEP_TICKS away. Called
+   * whenever the state may have changed (schedule()); an armed timer due earlier is kept — it
+   * fires, finds less due, and sleeps again. Ticks never depend on it for correctness: every
+   * message, proposal, read and lease check catches them up from the monotonic clock first.
+   */
+  private armTimer(): void {
+    if (this.stopped || !this.started) return;
+    const ticks = this.reads.size > 0 ? 1 : Math.min(this.raw.ticksUntilDue(), MAX_SLEEP_TICKS);
+    // tick k is due at startMs + k·tickMs; the core has seen ticksDelivered of them (when that
+    // lags behind the clock, the due time has passed and the timer fires at once to catch up)
+    const dueMs = this.startMs + (this.ticksDelivered + ticks) * this.opts.tickMs;
+    const now = this.opts.clock.monotonicMs();
+    if (this.tickTimer !== null && this.tickTimerDueMs <= dueMs) return;
+    if (this.tickTimer !== null) clearTimeout(this.tickTimer);
+    this.tickTimerDueMs = dueMs;
+    // +1: timers may run up to a millisecond before the monotonic clock reaches their due time
+    this.tickTimer = setTimeout(() => this.onTimer(), Math.max(0, dueMs - now) + 1);
+    this.tickTimer.unref?.();
+  }
+
+  private clearTimer(): void {
+    if (this.tickTimer !== null) clearTimeout(this.tickTimer);
+    this.tickTimer = null;
+    this.tickTimerDueMs = Number.POSITIVE_INFINITY;
   }
 
   /** Delivers every tick the monotonic clock says has elapsed. Never skips one (lease safety). */
@@ -407,6 +451,7 @@ export class RaftNode<Out> {
   }
 
   private schedule(): void {
+    this.armTimer();
     if (this.readyInFlight) this.scheduleEarly();
     if (this.loopRunning || this.loopScheduled || this.stopped) return;
     this.loopScheduled = true;
@@ -779,7 +824,7 @@ export class RaftNode<Out> {
     if (this.fatal !== null) return;
     this.fatal = err;
     this.opts.logger.error({ err }, `${what}: the node stops acknowledging and must restart from disk`);
-    if (this.tickTimer !== null) clearInterval(this.tickTimer);
+    this.clearTimer();
     this.stopped = true;
     this.failAll(new NodeError('UNAVAILABLE', 'the node hit a storage error and is stopping'));
     for (const l of this.fatalListeners) l(err);

@@ -269,6 +269,19 @@ export class Raft {
 
   // ---------------------------------------------------------------- ticks
 
+  /**
+   * How many more ticks until tick() acts on its own — a campaign, or on a leader its heartbeats,
+   * CheckQuorum and stalled-follower checks — at least 1; Infinity when nothing is due by time
+   * alone (a learner, a node outside the configuration). A driver may sleep that long: ticks are
+   * delivered (caught up) before any message, proposal or read is handled, so what those do never
+   * depends on how often the driver woke. A follower hearing its leader only moves this later.
+   */
+  ticksUntilDue(): number {
+    if (this.role === 'leader') return 1;
+    if (!this.promotable()) return Number.POSITIVE_INFINITY;
+    return Math.max(1, this.randomizedElectionTimeout - this.electionElapsed);
+  }
+
   tick(): void {
     this.tickCount++;
     if (this.role === 'leader') this.tickHeartbeat();

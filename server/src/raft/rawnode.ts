@@ -75,6 +75,11 @@ export class RawNode {
     this.raft.tick();
   }
 
+  /** Raft.ticksUntilDue: how long the driver may go without ticking, in ticks (≥ 1, or Infinity). */
+  ticksUntilDue(): number {
+    return this.raft.ticksUntilDue();
+  }
+
   /** Starts an election now (skipping the election timeout, not PreVote). */
   campaign(): void {
     this.raft.step(message({ type: 'hup', from: this.raft.id }));

@@ -89,7 +89,7 @@ export class RemovalWatcher {
     this.listeners.push(listener);
   }
 
-  /** Runs on every tick of the Raft loop: cheap unless leaderless for long. */
+  /** Runs on the Raft loop's tick listeners (each wake-up, each new configuration): cheap unless leaderless for long. */
   check(): void {
     if (this.removal !== null) return;
     const node = this.opts.node;

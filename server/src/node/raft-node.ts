@@ -283,7 +283,11 @@ export class RaftNode<Out> {
     this.fatalListeners.push(listener);
   }
 
-  /** Called after ticks were delivered (session deadlines, lock-delay timers run here). */
+  /**
+   * Called at every wake-up of the tick timer — every tick on a leader; on a follower about once
+   * per election timeout, at least every MAX_SLEEP_TICKS — and after a Ready that changed the
+   * configuration (session deadlines, lock-delay timers and the removal watcher run here).
+   */
   onTick(listener: () => void): void {
     this.tickListeners.push(listener);
   }
@@ -396,9 +400,13 @@ export class RaftNode<Out> {
     if (this.stopped) return;
     this.catchUpTicks();
     this.expireReads();
-    for (const l of this.tickListeners) l();
+    this.runTickListeners();
     this.schedule();
     this.armTimer();
+  }
+
+  private runTickListeners(): void {
+    for (const l of this.tickListeners) l();
   }
 
   /**
@@ -506,6 +514,13 @@ export class RaftNode<Out> {
     // the Ready's committed entries may still be applying (drainApplies): the core counts them
     // as handed out, and the next Ready's queue up behind them
     this.raw.advance();
+    // advance() may change what is due: the node's own vote can make it leader, a configuration
+    // can make it a voter (the bootstrap one on a fresh start)
+    this.armTimer();
+    // a new configuration took effect: the tick listeners see it now rather than at the next
+    // wake-up, which may be a sleep away (the removal watcher must see this node in a
+    // configuration before it sees one without it)
+    if (rd.snapshot !== null || rd.committedEntries.some((e) => e.type === 'confChange')) this.runTickListeners();
     this.answerConfChanges();
     this.maybeSnapshot();
   }

@@ -66,6 +66,49 @@ describe('the tick timer', () => {
     }
   });
 
+  it('a fresh cluster campaigns within its randomized election timeout (the configuration arrives in advance())', async () => {
+    const maxTimeoutMs = (electionTimeoutTicks + electionJitterTicks) * TICK_MS;
+    for (const seed of [5, 6, 7]) {
+      const c = await start(seed);
+      let electedAt: number | null = null;
+      for (let t = 0; t < 2 * MAX_SLEEP_TICKS * TICK_MS && electedAt === null; t++) {
+        if (c.nodes.some((n) => n.node.isLeader)) electedAt = c.clock.monotonicMs();
+        else await c.advance(1);
+      }
+      expect(electedAt, `seed ${seed}`).not.toBeNull();
+      // pre-vote and vote: a few network hops and fsyncs after the first timeout runs out
+      expect(electedAt ?? 0, `seed ${seed}`).toBeLessThanOrEqual(maxTimeoutMs + 2 * TICK_MS);
+      await c.stop();
+    }
+  });
+
+  it('runs the tick listeners when a configuration takes effect, not a sleep later', async () => {
+    for (const seed of [8, 9, 10]) {
+      const c = await start(seed);
+      const leader = await c.leader();
+      const followers = c.nodes.filter((n) => n !== leader);
+      const sawLearnerAt = new Map<Coordinator, number>();
+      for (const f of followers) {
+        f.node.onTick(() => {
+          if (!sawLearnerAt.has(f) && f.node.status().confState.learners.includes(4)) {
+            sawLearnerAt.set(f, c.clock.monotonicMs());
+          }
+        });
+      }
+      const proposedAt = c.clock.monotonicMs();
+      // a learner that never answers (no node 4 on the virtual network): the change commits anyway
+      void leader.node.proposeConfChange({ type: 'addLearner', nodeId: 4 }).catch(() => {});
+      for (let t = 0; t < 1_000 && sawLearnerAt.size < followers.length; t++) await c.advance(1);
+      for (const f of followers) {
+        // the commit reaches a follower with the next heartbeat; its wake-up may be ~14 ticks away
+        expect((sawLearnerAt.get(f) ?? Number.POSITIVE_INFINITY) - proposedAt, `seed ${seed}`).toBeLessThanOrEqual(
+          heartbeatTicks * TICK_MS + 5,
+        );
+      }
+      await c.stop();
+    }
+  });
+
   it('wakes every tick while a read waits, so the read fails at its deadline, not a sleep later', async () => {
     const c = await start(4);
     const leader = await c.leader();

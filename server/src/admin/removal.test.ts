@@ -48,8 +48,9 @@ function statusOf(name: string, appliedIndex: number, members: readonly string[]
   return { ok: true, status };
 }
 
-function setup(answers: Record<string, StatusAnswer>) {
+function setup(answers: Record<string, StatusAnswer>, initial?: ConfState) {
   const node = new FakeNode();
+  if (initial !== undefined) node.confState = initial;
   let nowMs = 0;
   const asked: string[] = [];
   const watcher = new RemovalWatcher({
@@ -91,9 +92,21 @@ describe('a node notices its own removal', () => {
     expect(removals).toHaveLength(1);
   });
 
+  it('by the configuration it started with: a restarted member that applies its removal before its first tick', async () => {
+    const { node, watcher, step } = setup({});
+    // restored from disk with itself in the configuration; the log's later entries remove it
+    // before any tick listener ran
+    node.confState = { voters: [2, 3], learners: [] };
+    await step(10);
+    expect(watcher.removed?.reason).toMatch(/configuration without n1/);
+    expect(node.stopped).toBe(true);
+  });
+
   it('a joiner that was never in the configuration is not taken for removed', async () => {
-    const { node, watcher, asked, step } = setup({ n2: statusOf('n2', 50, ['n2', 'n3']) });
-    node.confState = { voters: [], learners: [] };
+    const { node, watcher, asked, step } = setup(
+      { n2: statusOf('n2', 50, ['n2', 'n3']) },
+      { voters: [], learners: [] }, // a joiner's node starts with no configuration
+    );
     node.leaderId = 0;
     node.applied = 0;
     for (let i = 0; i < 10; i++) await step(LEADERLESS_MS);

@@ -77,6 +77,10 @@ export class RemovalWatcher {
   private readonly listeners: ((r: Removal) => void)[] = [];
 
   constructor(private readonly opts: RemovalWatcherOptions) {
+    // the configuration restored from disk counts: a restarted member may apply its removal from
+    // its log before the first tick listener runs (a follower's timer sleeps up to an election
+    // timeout), and a joiner starts with none
+    this.wasMember = this.isMember();
     opts.node.onTick(() => this.check());
   }
 

@@ -284,9 +284,10 @@ export class RaftNode<Out> {
   }
 
   /**
-   * Called at every wake-up of the tick timer — every tick on a leader; on a follower about once
-   * per election timeout, at least every MAX_SLEEP_TICKS — and after a Ready that changed the
-   * configuration (session deadlines, lock-delay timers and the removal watcher run here).
+   * Called at every wake-up of the tick timer — every tick on a leader and while a read waits; on
+   * a follower about once per election timeout, at least every MAX_SLEEP_TICKS — and after a
+   * Ready that carried a configuration change or a snapshot (session deadlines, lock-delay timers
+   * and the removal watcher run here).
    */
   onTick(listener: () => void): void {
     this.tickListeners.push(listener);

@@ -5,12 +5,12 @@
  * completing at their usual pace meanwhile, and no leader may change.
  */
 
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ConfState, Snapshot } from '../raft/types.js';
 import type { Coordinator } from './coordinator.js';
 import { MemoryNodeStorage, type PersistUpdate } from './node-storage.js';
 import { LEADER_SNAPSHOT_SPACING, snapshotDue } from './raft-node.js';
-import { startVirtualCluster, type VirtualCluster } from './virtual-cluster.testing.js';
+import { startVirtualCluster, useVirtualTimers, type VirtualCluster } from './virtual-cluster.testing.js';
 
 const TICK_MS = 10;
 const PERSIST_MS = 4;
@@ -84,12 +84,7 @@ async function writeOneByOne(cluster: VirtualCluster, leader: Coordinator, count
 }
 
 describe('snapshots are written in the background', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval'] });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  useVirtualTimers();
 
   it('writes keep completing and the leader stays while snapshots take several election timeouts to write', async () => {
     const disks: SlowSnapshotDisk[] = [];

@@ -5,9 +5,9 @@
  * committed entries that were durable before a Ready without waiting for that Ready's fsync;
  * a conf change among them must still wait, because the Raft core applies it in advance().
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryNodeStorage, type PersistUpdate } from './node-storage.js';
-import { seededRng, startVirtualCluster } from './virtual-cluster.testing.js';
+import { seededRng, startVirtualCluster, useVirtualTimers } from './virtual-cluster.testing.js';
 
 const TICK_MS = 10;
 const PERSIST_MS = 12;
@@ -27,12 +27,7 @@ class SlowDisk extends MemoryNodeStorage {
 }
 
 describe('membership changes through the node loop', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval'] });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  useVirtualTimers();
 
   it('a change resolves only once the configuration shows it, also while writes keep the disk busy', async () => {
     const cluster = await startVirtualCluster({

@@ -2,7 +2,7 @@
  * The node runtime without sockets or disks: three Coordinators over an in-memory network, on a
  * manual clock with fake timers — every millisecond is one we advance by hand.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { Command } from '../fsm/index.js';
 import { bootstrapLog } from '../raft/confchange.js';
 import type { Message, NodeId } from '../raft/types.js';
@@ -11,6 +11,7 @@ import { Coordinator } from './coordinator.js';
 import { silentLogger } from './logger.js';
 import { MemoryNodeStorage } from './node-storage.js';
 import type { RaftTransport } from './raft-node.js';
+import { useVirtualTimers } from './virtual-cluster.testing.js';
 
 const TICK_MS = 10;
 const IDS = [1, 2, 3];
@@ -101,12 +102,7 @@ async function makeCluster() {
 }
 
 describe('Coordinator (node runtime on a manual clock)', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval'] });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  useVirtualTimers();
 
   it('elects a leader, applies commands on every node, identically', async () => {
     const c = await makeCluster();

@@ -4,11 +4,11 @@
  * trips, in one term (no split vote), and a leader that goes quiet for less than the minimum
  * election timeout minus a heartbeat interval keeps its leadership (no spurious change).
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CONFIG_DEFAULTS } from './config.js';
 import type { Coordinator } from './coordinator.js';
 import { MemoryNodeStorage, type PersistUpdate } from './node-storage.js';
-import { seededRng, startVirtualCluster, type VirtualCluster } from './virtual-cluster.testing.js';
+import { seededRng, startVirtualCluster, useVirtualTimers, type VirtualCluster } from './virtual-cluster.testing.js';
 
 const { tickMs: TICK_MS, electionTimeoutTicks, electionJitterTicks, heartbeatTicks } = CONFIG_DEFAULTS;
 const NET_MS = 1;
@@ -58,12 +58,7 @@ async function nextLeader(c: VirtualCluster, old: Coordinator): Promise<{ leader
 }
 
 describe('failover timing with the default election timeout', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval'] });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  useVirtualTimers();
 
   it('the defaults keep the lease rule: the lease ends before any follower may vote again', () => {
     // raft/config.ts's default drift: the lease is electionTimeoutTicks − 2 ticks

@@ -16,14 +16,14 @@
  * proposal lost with a deposed leader's log is answered, even when that leader's next proposal
  * lands on its index.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { bootstrapLog, decodeConfChange } from '../raft/confchange.js';
 import type { ConfState, Entry, Message, NodeId, Snapshot } from '../raft/types.js';
 import { ManualClock } from './clock.js';
 import { silentLogger } from './logger.js';
 import { MemoryNodeStorage, type PersistUpdate } from './node-storage.js';
 import { APPLY_SLICE_MS, RaftNode, type RaftTransport, type StateMachine } from './raft-node.js';
-import { seededRng, stopWhileTicking, virtualAdvance } from './virtual-cluster.testing.js';
+import { seededRng, stopWhileTicking, useVirtualTimers, virtualAdvance } from './virtual-cluster.testing.js';
 
 const IDS: readonly NodeId[] = [1, 2, 3];
 const TICK_MS = 10;
@@ -255,12 +255,7 @@ async function costlyBurst(
   return { termBefore, termAfter: term(c), c };
 }
 
-beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval'] });
-});
-afterEach(() => {
-  vi.useRealTimers();
-});
+useVirtualTimers();
 
 describe('applying committed entries in slices', () => {
   it('a burst of entries that takes longer to apply than an election timeout costs no election', async () => {

@@ -8,9 +8,9 @@
  * A write must wait for one persist on a quorum and two network hops. A loop that held back
  * appends or applies until its own fsync returned would add up to a persist per step.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { MemoryNodeStorage, type PersistUpdate } from './node-storage.js';
-import { seededRng, startVirtualCluster } from './virtual-cluster.testing.js';
+import { seededRng, startVirtualCluster, useVirtualTimers } from './virtual-cluster.testing.js';
 
 const TICK_MS = 10;
 const PERSIST_MS = 8;
@@ -57,12 +57,7 @@ function percentile(xs: number[], p: number): number {
 }
 
 describe('the node loop pipeline (virtual time)', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval'] });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  useVirtualTimers();
 
   it('a lone write waits for one persist and two hops', async () => {
     const lat = await writeLatencies(1, 20);

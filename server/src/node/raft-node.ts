@@ -424,9 +424,9 @@ export class RaftNode<Out> {
     // tick k is due at startMs + k·tickMs; the core has seen ticksDelivered of them (when that
     // lags behind the clock, the due time has passed and the timer fires at once to catch up)
     const dueMs = this.startMs + (this.ticksDelivered + ticks) * this.opts.tickMs;
-    const now = this.opts.clock.monotonicMs();
     if (this.tickTimer !== null && this.tickTimerDueMs <= dueMs) return;
     if (this.tickTimer !== null) clearTimeout(this.tickTimer);
+    const now = this.opts.clock.monotonicMs();
     this.tickTimerDueMs = dueMs;
     // +1: timers may run up to a millisecond before the monotonic clock reaches their due time
     this.tickTimer = setTimeout(() => this.onTimer(), Math.max(0, dueMs - now) + 1);

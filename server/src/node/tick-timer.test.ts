@@ -4,12 +4,12 @@
  * node with a read waiting every tick until the read's deadline. With the default timing in
  * virtual time, counted through the tick listeners (they run once per timer wake-up).
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CONFIG_DEFAULTS } from './config.js';
 import type { Coordinator } from './coordinator.js';
 import { MemoryNodeStorage } from './node-storage.js';
 import { MAX_SLEEP_TICKS } from './raft-node.js';
-import { seededRng, startVirtualCluster, type VirtualCluster } from './virtual-cluster.testing.js';
+import { seededRng, startVirtualCluster, useVirtualTimers, type VirtualCluster } from './virtual-cluster.testing.js';
 
 const { tickMs: TICK_MS, electionTimeoutTicks, electionJitterTicks, heartbeatTicks } = CONFIG_DEFAULTS;
 const WINDOW_MS = 2_000;
@@ -38,12 +38,7 @@ function countWakeUps(nodes: readonly Coordinator[]): Map<Coordinator, number> {
 }
 
 describe('the tick timer', () => {
-  beforeEach(() => {
-    vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval'] });
-  });
-  afterEach(() => {
-    vi.useRealTimers();
-  });
+  useVirtualTimers();
 
   it('wakes a leader every tick and a follower that hears it about once per election timeout', async () => {
     for (const seed of [1, 2, 3]) {

@@ -4,7 +4,7 @@
  * milliseconds, independent of the machine running it. The caller installs fake timers
  * (setTimeout, setInterval, setImmediate and their clears) before start.
  */
-import { vi } from 'vitest';
+import { afterEach, beforeEach, vi } from 'vitest';
 import { bootstrapLog } from '../raft/confchange.js';
 import type { Message, NodeId } from '../raft/types.js';
 import { ManualClock } from './clock.js';
@@ -72,6 +72,16 @@ export function seededRng(seed: number): { nextInt(min: number, max: number): nu
       return min + ((state >>> 16) % Math.max(1, max - min));
     },
   };
+}
+
+/** Fake timers (setTimeout, setInterval, setImmediate and their clears) for every test of the calling scope. */
+export function useVirtualTimers(): void {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'setInterval', 'setImmediate', 'clearTimeout', 'clearInterval'] });
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
 }
 
 /** Moves the manual clock and the fake timers on together, one millisecond at a time. */

@@ -5,10 +5,9 @@
  * empty append as soon as its commit index moves.
  */
 import { describe, expect, it } from 'vitest';
-import { bootstrapLog } from './confchange.js';
 import { RawNode } from './rawnode.js';
-import { settle } from './settle.testing.js';
-import { MemoryStorage } from './storage.js';
+import { bootstrappedStorage, settle } from './settle.testing.js';
+import type { MemoryStorage } from './storage.js';
 
 const rng = { nextInt: (min: number) => min };
 
@@ -20,10 +19,7 @@ interface TestNode {
 function cluster(eagerCommitPropagation: boolean, ids: readonly number[] = [1, 2, 3]): Map<number, TestNode> {
   return new Map(
     ids.map((id) => {
-      const storage = new MemoryStorage();
-      const boot = bootstrapLog([1, 2, 3]);
-      storage.append(boot.entries);
-      storage.setHardState(boot.hardState);
+      const storage = bootstrappedStorage([1, 2, 3]);
       const raw = new RawNode({
         id,
         storage,

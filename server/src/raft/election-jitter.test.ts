@@ -4,10 +4,9 @@
  * worst failover is shorter without lowering T, the pause a leader survives.
  */
 import { describe, expect, it } from 'vitest';
-import { bootstrapLog } from './confchange.js';
 import type { Rng } from './config.js';
 import { RawNode } from './rawnode.js';
-import { MemoryStorage } from './storage.js';
+import { bootstrappedStorage } from './settle.testing.js';
 
 /** An rng that always draws `pick(lo, hi)` and records every range it was asked for. */
 function recordingRng(pick: (lo: number, hi: number) => number): Rng & { ranges: [number, number][] } {
@@ -23,10 +22,7 @@ function recordingRng(pick: (lo: number, hi: number) => number): Rng & { ranges:
 
 /** Ticks a fresh follower of a 3-voter cluster until it starts a (pre-)vote; bounded. */
 function ticksUntilCampaign(rng: Rng, electionTimeoutTicks: number, electionJitterTicks?: number): number {
-  const storage = new MemoryStorage();
-  const boot = bootstrapLog([1, 2, 3]);
-  storage.append(boot.entries);
-  storage.setHardState(boot.hardState);
+  const storage = bootstrappedStorage([1, 2, 3]);
   const raw = new RawNode({ id: 1, storage, rng, electionTimeoutTicks, electionJitterTicks, heartbeatTicks: 1 });
   // apply the bootstrap configuration first: a node campaigns only once it knows it is a voter
   while (raw.hasReady()) {

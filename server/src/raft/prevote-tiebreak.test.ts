@@ -6,10 +6,9 @@
  * that grants a higher id steps back, so the higher one wins in the first round.
  */
 import { describe, expect, it } from 'vitest';
-import { bootstrapLog } from './confchange.js';
 import { RawNode } from './rawnode.js';
-import { settle } from './settle.testing.js';
-import { MemoryStorage } from './storage.js';
+import { bootstrappedStorage, settle } from './settle.testing.js';
+import type { MemoryStorage } from './storage.js';
 
 const ELECTION_TICKS = 10;
 /** Every randomized timeout is exactly T: the followers' timers fire in the same tick. */
@@ -21,10 +20,7 @@ interface Member {
 }
 
 function member(id: number, extraTicks = new Map<number, number>()): Member {
-  const storage = new MemoryStorage();
-  const boot = bootstrapLog([1, 2, 3]);
-  storage.append(boot.entries);
-  storage.setHardState(boot.hardState);
+  const storage = bootstrappedStorage([1, 2, 3]);
   // a node listed in extraTicks draws a timeout that many ticks above T
   const draw = { nextInt: (min: number) => min + (extraTicks.get(id) ?? 0) };
   const raw = new RawNode({

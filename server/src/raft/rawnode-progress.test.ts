@@ -3,18 +3,14 @@
  * leadership-transfer target and to tell when a learner has caught up.
  */
 import { describe, expect, it } from 'vitest';
-import { bootstrapLog } from './confchange.js';
 import { RawNode } from './rawnode.js';
-import { settle } from './settle.testing.js';
-import { MemoryStorage } from './storage.js';
+import { bootstrappedStorage, settle } from './settle.testing.js';
+import type { MemoryStorage } from './storage.js';
 
 const rng = { nextInt: (min: number) => min };
 
 function node(id: number, voters: number[]): { raw: RawNode; storage: MemoryStorage } {
-  const storage = new MemoryStorage();
-  const boot = bootstrapLog(voters);
-  storage.append(boot.entries);
-  storage.setHardState(boot.hardState);
+  const storage = bootstrappedStorage(voters);
   return { raw: new RawNode({ id, storage, rng, electionTimeoutTicks: 10, heartbeatTicks: 1 }), storage };
 }
 

@@ -1,8 +1,9 @@
 /**
  * For the core's multi-node unit tests: runs RawNodes in lockstep over an in-memory network.
  */
+import { bootstrapLog } from './confchange.js';
 import type { RawNode } from './rawnode.js';
-import type { MemoryStorage } from './storage.js';
+import { MemoryStorage } from './storage.js';
 import type { Message } from './types.js';
 
 export interface SettleNode {
@@ -36,4 +37,13 @@ export function settle(nodes: ReadonlyMap<number, SettleNode>, down: ReadonlySet
     for (const m of deliverable) nodes.get(m.to)?.raw.step(m);
   }
   throw new Error('did not settle');
+}
+
+/** A MemoryStorage holding a new cluster's bootstrap log and hard state for `voters`. */
+export function bootstrappedStorage(voters: readonly number[]): MemoryStorage {
+  const storage = new MemoryStorage();
+  const boot = bootstrapLog([...voters]);
+  storage.append(boot.entries);
+  storage.setHardState(boot.hardState);
+  return storage;
 }

@@ -4,11 +4,10 @@
  * be later than the tick at which the core would campaign, and a leader must tick every tick.
  */
 import { describe, expect, it } from 'vitest';
-import { bootstrapLog } from './confchange.js';
 import type { Rng } from './config.js';
 import { RawNode } from './rawnode.js';
-import { settle } from './settle.testing.js';
-import { MemoryStorage } from './storage.js';
+import { bootstrappedStorage, settle } from './settle.testing.js';
+import type { MemoryStorage } from './storage.js';
 
 const ELECTION = 10;
 const JITTER = 5;
@@ -24,10 +23,7 @@ function fixedRng(offset: number): Rng {
 }
 
 function node(id: number, rng: Rng, voters: readonly number[] = [1, 2, 3]): TestNode {
-  const storage = new MemoryStorage();
-  const boot = bootstrapLog([...voters]);
-  storage.append(boot.entries);
-  storage.setHardState(boot.hardState);
+  const storage = bootstrappedStorage(voters);
   const raw = new RawNode({
     id,
     storage,

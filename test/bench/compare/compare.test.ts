@@ -107,6 +107,15 @@ describe('npm run bench -- --quick', () => {
         result.notes.some((n) => n.startsWith('disk floor:')),
         result.notes.join('\n'),
       ).toBe(true);
+      // and so is the bare replicated commit, through three processes of its own
+      const commit = result.machine.commit;
+      expect(commit, result.notes.join('\n')).not.toBeNull();
+      expect(commit?.backToBackP50Ms).toBeGreaterThan(0);
+      expect(commit?.afterIdleP50Ms).toBeGreaterThan(0);
+      expect(
+        result.notes.some((n) => n.startsWith('commit floor:')),
+        result.notes.join('\n'),
+      ).toBe(true);
 
       // every row of the plan, in order
       const ttl = result.rows.find((r) => r.id === 'takeover.ttlMs')?.values.baton ?? null;

@@ -13,6 +13,7 @@ import { SYSTEM_LABELS, SYSTEM_NAMES, type SystemName } from './clients/lock-cli
 import { ensurePeers, type PeerAvailability } from './peers/apt.js';
 import { type BenchPlan, HEALTHY_TIMEOUT_MS, type Workload } from './plan.js';
 import { installCleanupHandlers } from './proc/cleanup.js';
+import { type CommitFloor, describeCommitFloor, measureCommitFloor } from './proc/commit-floor.js';
 import { type DiskFloor, describeDiskFloor, measureDiskFloor } from './proc/disk-floor.js';
 import { Progress } from './progress.js';
 import { renderHtml } from './report/chart.js';
@@ -223,6 +224,9 @@ function buildRows(
 /** Rounds of the disk probe (each: two writes back to back, a pause, one write). */
 const DISK_FLOOR_ROUNDS = 200;
 const DISK_FLOOR_ROUNDS_QUICK = 20;
+/** Rounds of the commit-floor probe (the same shape, through three processes). */
+const COMMIT_FLOOR_ROUNDS = 300;
+const COMMIT_FLOOR_ROUNDS_QUICK = 20;
 /** About the pause between two rounds of workload 4. */
 const DISK_FLOOR_IDLE_MS = 10;
 
@@ -263,6 +267,16 @@ export async function runBench(options: RunOptions): Promise<{ result: BenchResu
   } catch (err) {
     notes.push(`disk floor not measured: ${err instanceof Error ? err.message : String(err)}`);
   }
+  let commit: CommitFloor | null = null;
+  try {
+    commit = await measureCommitFloor(
+      options.plan.quick ? COMMIT_FLOOR_ROUNDS_QUICK : COMMIT_FLOOR_ROUNDS,
+      DISK_FLOOR_IDLE_MS,
+    );
+    notes.push(describeCommitFloor(commit));
+  } catch (err) {
+    notes.push(`commit floor not measured: ${err instanceof Error ? err.message : String(err)}`);
+  }
 
   const tasks = planTasks(options.plan, options.workloads);
   const order = SYSTEM_NAMES.filter((s) => bins.has(s));
@@ -291,6 +305,7 @@ export async function runBench(options: RunOptions): Promise<{ result: BenchResu
         platform: process.platform,
         loadAverage: loadavg().map((l) => Number(l.toFixed(2))),
         disk,
+        commit,
       },
       plan: options.plan,
       workloads: options.workloads,

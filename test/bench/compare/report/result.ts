@@ -1,6 +1,7 @@
 /** The JSON a run writes (results.json): the contract of the CI check and of anyone comparing runs. */
 import type { SystemName } from '../clients/lock-client.js';
 import type { BenchPlan, Workload } from '../plan.js';
+import type { CommitFloor } from '../proc/commit-floor.js';
 import type { DiskFloor } from '../proc/disk-floor.js';
 
 export const RESULT_FORMAT_VERSION = 1;
@@ -57,6 +58,8 @@ export interface BenchResult {
     readonly loadAverage: readonly number[];
     /** The durable-write latency of the disk under the data directories (null if not measured). */
     readonly disk: DiskFloor | null;
+    /** A bare replicated commit between three processes on this machine (null if not measured). */
+    readonly commit: CommitFloor | null;
   };
   readonly plan: BenchPlan;
   readonly workloads: readonly Workload[];

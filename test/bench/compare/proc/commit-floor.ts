@@ -1,0 +1,211 @@
+/**
+ * How long the bare minimum of a replicated commit takes on this machine: three Node.js processes
+ * (a "leader" and two "followers") and this one as the client, over loopback TCP, each server
+ * making one durable write (O_DSYNC, through the thread pool, as the Baton WAL does) per request.
+ * The leader forwards the request to both followers and starts its own write; it answers the
+ * client once its write and one follower's (a quorum of three) are done. No consensus, no state
+ * machine, no encoding: only the wake-ups, system calls and writes that any replicated commit
+ * between processes on this machine pays.
+ *
+ * Workload 1 at one worker, workload 4 and every handoff of workload 2 wait for at least one such
+ * commit, so this number says how far apart the targets and this machine are: a p50 ≤ 1 ms target
+ * cannot be met where this floor is above 1 ms. Measured back to back (workload 1 at one worker)
+ * and after a short pause (workload 4 pauses between rounds; an idle process and disk wake slower).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { createConnection, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { removeDir, trackDir, trackPid, untrackPid } from './cleanup.js';
+
+/** Every message has this size: the streams need no framing beyond counting bytes. */
+const MESSAGE_BYTES = 64;
+/** A child that has not said its port by then is taken as failed. */
+const START_TIMEOUT_MS = 10_000;
+/** One round trip that takes longer than this means a child is gone: the probe gives up. */
+const ROUND_TIMEOUT_MS = 5_000;
+
+/**
+ * The server side, run with `node -e` so that it needs nothing but Node itself (the probe is part
+ * of a bundled CLI; a separate script would have to be found next to it). Plain CommonJS: argv is
+ * [role, file, ...follower ports]; it prints `port <n>` once it listens.
+ */
+const NODE_SOURCE = `
+const fs = require('node:fs'), net = require('node:net');
+const [role, file, ...peerPorts] = process.argv.slice(1);
+const M = ${MESSAGE_BYTES};
+const fh = fs.promises.open(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_DSYNC, 0o600);
+const record = Buffer.alloc(128, 0x5a);
+let position = 0;
+async function durableWrite() { const f = await fh; const at = position; position += record.length; await f.write(record, 0, record.length, at); }
+function onMessages(socket, handle) {
+  socket.setNoDelay(true);
+  let pending = Buffer.alloc(0);
+  socket.on('data', (chunk) => {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    while (pending.length >= M) { const m = Buffer.from(pending.subarray(0, M)); pending = pending.subarray(M); handle(m); }
+  });
+  socket.on('error', () => process.exit(1));
+}
+async function main() {
+  const peers = await Promise.all(peerPorts.map((p) => new Promise((resolve, reject) => {
+    const s = net.createConnection({ host: '127.0.0.1', port: Number(p) }, () => resolve(s)); s.on('error', reject);
+  })));
+  const waiting = new Map();
+  const settle = (id) => { const w = waiting.get(id); if (w !== undefined && w.own && w.acks >= 1) { waiting.delete(id); w.client.write(w.message); } };
+  for (const peer of peers) onMessages(peer, (m) => { const id = m.readUInt32LE(0); const w = waiting.get(id); if (w !== undefined) { w.acks++; settle(id); } });
+  const server = net.createServer((socket) => onMessages(socket, (m) => {
+    if (role === 'follower') { durableWrite().then(() => socket.write(m), () => process.exit(1)); return; }
+    const id = m.readUInt32LE(0);
+    waiting.set(id, { client: socket, message: m, own: false, acks: 0 });
+    for (const peer of peers) peer.write(m);
+    durableWrite().then(() => { const w = waiting.get(id); if (w !== undefined) { w.own = true; settle(id); } }, () => process.exit(1));
+  }));
+  server.listen(0, '127.0.0.1', () => console.log('port ' + server.address().port));
+}
+main().catch(() => process.exit(1));
+`;
+
+export interface CommitFloor {
+  readonly rounds: number;
+  /** p50 of a commit requested right after the previous one returned (workload 1, one worker). */
+  readonly backToBackP50Ms: number;
+  /** p50 of a commit requested after `idleMs` without one (workload 4's rounds). */
+  readonly afterIdleP50Ms: number;
+  readonly idleMs: number;
+}
+
+interface FloorNode {
+  readonly child: ChildProcess;
+  readonly port: number;
+}
+
+function startNode(role: 'leader' | 'follower', file: string, peerPorts: readonly number[]): Promise<FloorNode> {
+  const child = spawn(process.execPath, ['-e', NODE_SOURCE, role, file, ...peerPorts.map(String)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (child.pid !== undefined) trackPid(child.pid);
+  child.on('exit', () => {
+    if (child.pid !== undefined) untrackPid(child.pid);
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(
+      () => fail(new Error(`the ${role} did not start in ${START_TIMEOUT_MS} ms`)),
+      START_TIMEOUT_MS,
+    );
+    const fail = (err: Error): void => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(err);
+    };
+    child.stderr?.on('data', (c: Buffer) => {
+      out += c.toString();
+    });
+    child.stdout?.on('data', (c: Buffer) => {
+      out += c.toString();
+      const m = /port (\d+)/.exec(out);
+      if (m !== null) {
+        clearTimeout(timer);
+        resolve({ child, port: Number(m[1]) });
+      }
+    });
+    child.on('error', fail);
+    child.on('exit', (code) => fail(new Error(`the ${role} exited (${code}) before it listened: ${out.slice(-500)}`)));
+  });
+}
+
+/** Sends one message and resolves with the round trip in ms once the same bytes came back. */
+class FloorClient {
+  private pending: Buffer = Buffer.alloc(0);
+  private waiter: ((m: Buffer) => void) | null = null;
+
+  private constructor(private readonly socket: Socket) {
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => {
+      this.pending = this.pending.length === 0 ? chunk : Buffer.concat([this.pending, chunk]);
+      while (this.pending.length >= MESSAGE_BYTES && this.waiter !== null) {
+        const m = this.pending.subarray(0, MESSAGE_BYTES);
+        this.pending = this.pending.subarray(MESSAGE_BYTES);
+        const w = this.waiter;
+        this.waiter = null;
+        w(m);
+      }
+    });
+  }
+
+  static connect(port: number): Promise<FloorClient> {
+    return new Promise((resolve, reject) => {
+      const s = createConnection({ host: '127.0.0.1', port }, () => resolve(new FloorClient(s)));
+      s.on('error', reject);
+    });
+  }
+
+  async roundTrip(id: number): Promise<number> {
+    const message = Buffer.alloc(MESSAGE_BYTES);
+    message.writeUInt32LE(id, 0);
+    const t0 = performance.now();
+    const echoed = new Promise<Buffer>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`no answer in ${ROUND_TIMEOUT_MS} ms`)), ROUND_TIMEOUT_MS);
+      this.waiter = (m) => {
+        clearTimeout(timer);
+        resolve(m);
+      };
+    });
+    this.socket.write(message);
+    const m = await echoed;
+    if (m.readUInt32LE(0) !== id) throw new Error(`answer ${m.readUInt32LE(0)} to request ${id}`);
+    return performance.now() - t0;
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+/** `rounds` rounds of: two commits back to back, a pause of `idleMs`, one commit. */
+export async function measureCommitFloor(rounds: number, idleMs: number): Promise<CommitFloor> {
+  const dir = await mkdtemp(join(tmpdir(), 'baton-bench-commit-floor-'));
+  trackDir(dir);
+  const nodes: FloorNode[] = [];
+  let client: FloorClient | null = null;
+  try {
+    nodes.push(await startNode('follower', join(dir, 'follower-1.log'), []));
+    nodes.push(await startNode('follower', join(dir, 'follower-2.log'), []));
+    const leader = await startNode('leader', join(dir, 'leader.log'), [nodes[0]!.port, nodes[1]!.port]);
+    nodes.push(leader);
+    client = await FloorClient.connect(leader.port);
+    const busy: number[] = [];
+    const idle: number[] = [];
+    let id = 0;
+    // a few unrecorded rounds first: the children's first writes create their files
+    for (let i = 0; i < 5; i++) await client.roundTrip(id++);
+    for (let i = 0; i < rounds; i++) {
+      busy.push(await client.roundTrip(id++));
+      busy.push(await client.roundTrip(id++));
+      await delay(idleMs);
+      idle.push(await client.roundTrip(id++));
+    }
+    return { rounds, backToBackP50Ms: median(busy), afterIdleP50Ms: median(idle), idleMs };
+  } finally {
+    client?.close();
+    for (const n of nodes) n.child.kill('SIGKILL');
+    removeDir(dir);
+  }
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return Number((s[Math.floor(s.length / 2)] ?? Number.NaN).toFixed(3));
+}
+
+export function describeCommitFloor(f: CommitFloor): string {
+  return (
+    `commit floor: a bare replicated commit (three Node.js processes over loopback TCP, one durable write each, ` +
+    `answered on the leader's and one follower's) takes p50 ${f.backToBackP50Ms} ms back to back, ` +
+    `${f.afterIdleP50Ms} ms after ${f.idleMs} ms idle (${f.rounds} rounds); W1 one-worker acquires, W4 handoffs ` +
+    'and each W2 handoff wait for at least one commit, so no system here can beat it'
+  );
+}

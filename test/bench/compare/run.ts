@@ -13,7 +13,7 @@ import { SYSTEM_LABELS, SYSTEM_NAMES, type SystemName } from './clients/lock-cli
 import { ensurePeers, type PeerAvailability } from './peers/apt.js';
 import { type BenchPlan, HEALTHY_TIMEOUT_MS, type Workload } from './plan.js';
 import { installCleanupHandlers } from './proc/cleanup.js';
-import { type CommitFloor, describeCommitFloor, measureCommitFloor } from './proc/commit-floor.js';
+import { type CommitFloor, describeCommitFloors, measureCommitFloor } from './proc/commit-floor.js';
 import { type DiskFloor, describeDiskFloor, measureDiskFloor } from './proc/disk-floor.js';
 import { Progress } from './progress.js';
 import { renderHtml } from './report/chart.js';
@@ -224,7 +224,7 @@ function buildRows(
 /** Rounds of the disk probe (each: two writes back to back, a pause, one write). */
 const DISK_FLOOR_ROUNDS = 200;
 const DISK_FLOOR_ROUNDS_QUICK = 20;
-/** Rounds of the commit-floor probe (the same shape, through three processes). */
+/** Rounds of the commit-floor probe before each system (the same shape, through three processes). */
 const COMMIT_FLOOR_ROUNDS = 300;
 const COMMIT_FLOOR_ROUNDS_QUICK = 20;
 /** About the pause between two rounds of workload 4. */
@@ -267,16 +267,6 @@ export async function runBench(options: RunOptions): Promise<{ result: BenchResu
   } catch (err) {
     notes.push(`disk floor not measured: ${err instanceof Error ? err.message : String(err)}`);
   }
-  let commit: CommitFloor | null = null;
-  try {
-    commit = await measureCommitFloor(
-      options.plan.quick ? COMMIT_FLOOR_ROUNDS_QUICK : COMMIT_FLOOR_ROUNDS,
-      DISK_FLOOR_IDLE_MS,
-    );
-    notes.push(describeCommitFloor(commit));
-  } catch (err) {
-    notes.push(`commit floor not measured: ${err instanceof Error ? err.message : String(err)}`);
-  }
 
   const tasks = planTasks(options.plan, options.workloads);
   const order = SYSTEM_NAMES.filter((s) => bins.has(s));
@@ -285,8 +275,13 @@ export async function runBench(options: RunOptions): Promise<{ result: BenchResu
     options.out,
   );
   const ran = new Map<SystemName, SystemRun>();
+  // measured again right before each system: the machine drifts within a run, and each system's
+  // latency rows are best read against the floor of the same minutes
+  const commitFloors: Partial<Record<SystemName, CommitFloor>> = {};
+  const floorErrors: string[] = [];
   const assemble = (complete: boolean): BenchResult => {
-    const allNotes = [...notes, ...bottleneckNotes(ran)];
+    const floorNote = describeCommitFloors(commitFloors, floorErrors);
+    const allNotes = [...notes, ...(floorNote === null ? [] : [floorNote]), ...bottleneckNotes(ran)];
     if (options.plan.quick)
       allNotes.unshift('quick smoke run: short windows and small counts; the numbers are not meaningful');
     const details: Partial<Record<SystemName, Record<string, unknown>>> = {};
@@ -305,7 +300,7 @@ export async function runBench(options: RunOptions): Promise<{ result: BenchResu
         platform: process.platform,
         loadAverage: loadavg().map((l) => Number(l.toFixed(2))),
         disk,
-        commit,
+        commitFloors,
       },
       plan: options.plan,
       workloads: options.workloads,
@@ -324,6 +319,14 @@ export async function runBench(options: RunOptions): Promise<{ result: BenchResu
     const ts = performance.now();
     const label = SYSTEM_LABELS[name];
     progress.begin(`${label}: starting`);
+    try {
+      commitFloors[name] = await measureCommitFloor(
+        options.plan.quick ? COMMIT_FLOOR_ROUNDS_QUICK : COMMIT_FLOOR_ROUNDS,
+        DISK_FLOOR_IDLE_MS,
+      );
+    } catch (err) {
+      floorErrors.push(`before ${label}: ${message(err)}`);
+    }
     let system: RunningSystem | null = null;
     try {
       system = await start(name, bins.get(name) ?? null);

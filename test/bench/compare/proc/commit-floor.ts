@@ -9,8 +9,10 @@
  *
  * Workload 1 at one worker, workload 4 and every handoff of workload 2 wait for at least one such
  * commit, so this number says how far apart the targets and this machine are: a p50 ≤ 1 ms target
- * cannot be met where this floor is above 1 ms. Measured back to back (workload 1 at one worker)
- * and after a short pause (workload 4 pauses between rounds; an idle process and disk wake slower).
+ * cannot be met where this floor is well above 1 ms. Measured back to back (workload 1 at one
+ * worker) and after a short pause (workload 4 pauses between rounds; an idle process and disk wake
+ * slower), right before each system runs: the machine's speed drifts by tens of percent within one
+ * run, so a system is compared with the floor of the same minutes.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
@@ -18,6 +20,7 @@ import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
+import { SYSTEM_LABELS, type SystemName } from '../clients/lock-client.js';
 import { removeDir, trackDir, trackPid, untrackPid } from './cleanup.js';
 
 /** Every message has this size: the streams need no framing beyond counting bytes. */
@@ -201,11 +204,22 @@ function median(xs: number[]): number {
   return Number((s[Math.floor(s.length / 2)] ?? Number.NaN).toFixed(3));
 }
 
-export function describeCommitFloor(f: CommitFloor): string {
+/** One note for the floors measured before each system (null if none was attempted). */
+export function describeCommitFloors(
+  floors: Readonly<Partial<Record<string, CommitFloor>>>,
+  errors: readonly string[],
+): string | null {
+  const measured = Object.entries(floors).filter((e): e is [string, CommitFloor] => e[1] !== undefined);
+  if (measured.length === 0 && errors.length === 0) return null;
+  const each = measured.map(
+    ([system, f]) =>
+      `before ${SYSTEM_LABELS[system as SystemName] ?? system} p50 ${f.backToBackP50Ms} ms back to back, ${f.afterIdleP50Ms} ms after ${f.idleMs} ms idle`,
+  );
   return (
-    `commit floor: a bare replicated commit (three Node.js processes over loopback TCP, one durable write each, ` +
-    `answered on the leader's and one follower's) takes p50 ${f.backToBackP50Ms} ms back to back, ` +
-    `${f.afterIdleP50Ms} ms after ${f.idleMs} ms idle (${f.rounds} rounds); W1 one-worker acquires, W4 handoffs ` +
-    'and each W2 handoff wait for at least one commit, so no system here can beat it'
+    'commit floor: a bare replicated commit (three Node.js processes over loopback TCP, one durable write each, ' +
+    `answered on the leader's and one follower's; ${measured[0]?.[1].rounds ?? 0} rounds, timed right before each system) — ` +
+    `${[...each, ...errors.map((e) => `not measured ${e}`)].join('; ')}. ` +
+    'W1 one-worker acquires, W4 handoffs and every W2 handoff wait for at least one such commit: read those rows against ' +
+    'the floor of the same minutes (the machine drifts within a run)'
   );
 }

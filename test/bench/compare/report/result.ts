@@ -58,8 +58,8 @@ export interface BenchResult {
     readonly loadAverage: readonly number[];
     /** The durable-write latency of the disk under the data directories (null if not measured). */
     readonly disk: DiskFloor | null;
-    /** A bare replicated commit between three processes on this machine (null if not measured). */
-    readonly commit: CommitFloor | null;
+    /** A bare replicated commit between three processes, timed right before each system ran. */
+    readonly commitFloors: Readonly<Partial<Record<SystemName, CommitFloor>>>;
   };
   readonly plan: BenchPlan;
   readonly workloads: readonly Workload[];

@@ -316,7 +316,6 @@ export async function runBench(options: RunOptions): Promise<{ result: BenchResu
     writeFileSync(join(options.outDir, 'report.html'), renderHtml(result));
   };
   for (const name of order) {
-    const ts = performance.now();
     const label = SYSTEM_LABELS[name];
     progress.begin(`${label}: starting`);
     try {
@@ -327,6 +326,7 @@ export async function runBench(options: RunOptions): Promise<{ result: BenchResu
     } catch (err) {
       floorErrors.push(`before ${label}: ${message(err)}`);
     }
+    const ts = performance.now(); // the system's own time, without the probe's
     let system: RunningSystem | null = null;
     try {
       system = await start(name, bins.get(name) ?? null);

@@ -20,8 +20,9 @@ import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { SYSTEM_LABELS, type SystemName } from '../clients/lock-client.js';
+import { SYSTEM_LABELS, SYSTEM_NAMES, type SystemName } from '../clients/lock-client.js';
 import { removeDir, trackDir, trackPid, untrackPid } from './cleanup.js';
+import { median } from './disk-floor.js';
 
 /** Every message has this size: the streams need no framing beyond counting bytes. */
 const MESSAGE_BYTES = 64;
@@ -30,19 +31,41 @@ const START_TIMEOUT_MS = 10_000;
 /** One round trip that takes longer than this means a child is gone: the probe gives up. */
 const ROUND_TIMEOUT_MS = 5_000;
 
+/** The probe's files are zero-filled to this size first: its writes then never grow a file. */
+const PREALLOCATED_BYTES = 1024 * 1024;
+
 /**
  * The server side, run with `node -e` so that it needs nothing but Node itself (the probe is part
  * of a bundled CLI; a separate script would have to be found next to it). Plain CommonJS: argv is
  * [role, file, ...follower ports]; it prints `port <n>` once it listens.
+ *
+ * Made as fast as a commit between processes can be, so that it is a floor and not a strawman:
+ * the log file is zero-filled and synced first (as etcd and ZooKeeper preallocate theirs), so no
+ * write changes a file's size; a follower writes synchronously (no thread-pool round trip before
+ * it echoes); the leader writes through the thread pool (it stays free to read the acks) and
+ * answers once any two of the three writes are done.
  */
 const NODE_SOURCE = `
 const fs = require('node:fs'), net = require('node:net');
 const [role, file, ...peerPorts] = process.argv.slice(1);
 const M = ${MESSAGE_BYTES};
-const fh = fs.promises.open(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_DSYNC, 0o600);
+const die = (err) => { console.error(String((err && err.stack) || err)); process.exit(1); };
+const zeros = Buffer.alloc(${PREALLOCATED_BYTES});
+fs.writeFileSync(file, zeros, { mode: 0o600 });
+const dsync = fs.constants.O_DSYNC;
+const fd = fs.openSync(file, fs.constants.O_WRONLY | (dsync === undefined ? 0 : dsync));
+fs.fdatasyncSync(fd);
 const record = Buffer.alloc(128, 0x5a);
 let position = 0;
-async function durableWrite() { const f = await fh; const at = position; position += record.length; await f.write(record, 0, record.length, at); }
+const next = () => { const at = position; position = (position + record.length) % zeros.length; return at; };
+function writeNow() { fs.writeSync(fd, record, 0, record.length, next()); if (dsync === undefined) fs.fdatasyncSync(fd); }
+function writeInPool(done) {
+  fs.write(fd, record, 0, record.length, next(), (err) => {
+    if (err) die(err);
+    else if (dsync === undefined) fs.fdatasync(fd, (e) => (e ? die(e) : done()));
+    else done();
+  });
+}
 function onMessages(socket, handle) {
   socket.setNoDelay(true);
   let pending = Buffer.alloc(0);
@@ -50,25 +73,30 @@ function onMessages(socket, handle) {
     pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
     while (pending.length >= M) { const m = Buffer.from(pending.subarray(0, M)); pending = pending.subarray(M); handle(m); }
   });
-  socket.on('error', () => process.exit(1));
+  socket.on('error', die);
 }
 async function main() {
   const peers = await Promise.all(peerPorts.map((p) => new Promise((resolve, reject) => {
     const s = net.createConnection({ host: '127.0.0.1', port: Number(p) }, () => resolve(s)); s.on('error', reject);
   })));
   const waiting = new Map();
-  const settle = (id) => { const w = waiting.get(id); if (w !== undefined && w.own && w.acks >= 1) { waiting.delete(id); w.client.write(w.message); } };
-  for (const peer of peers) onMessages(peer, (m) => { const id = m.readUInt32LE(0); const w = waiting.get(id); if (w !== undefined) { w.acks++; settle(id); } });
+  const durable = (id) => {
+    const w = waiting.get(id);
+    if (w === undefined || ++w.durable < 2) return;
+    waiting.delete(id);
+    w.client.write(w.message);
+  };
+  for (const peer of peers) onMessages(peer, (m) => durable(m.readUInt32LE(0)));
   const server = net.createServer((socket) => onMessages(socket, (m) => {
-    if (role === 'follower') { durableWrite().then(() => socket.write(m), () => process.exit(1)); return; }
+    if (role === 'follower') { writeNow(); socket.write(m); return; }
     const id = m.readUInt32LE(0);
-    waiting.set(id, { client: socket, message: m, own: false, acks: 0 });
+    waiting.set(id, { client: socket, message: m, durable: 0 });
     for (const peer of peers) peer.write(m);
-    durableWrite().then(() => { const w = waiting.get(id); if (w !== undefined) { w.own = true; settle(id); } }, () => process.exit(1));
+    writeInPool(() => durable(id));
   }));
   server.listen(0, '127.0.0.1', () => console.log('port ' + server.address().port));
 }
-main().catch(() => process.exit(1));
+main().catch(die);
 `;
 
 export interface CommitFloor {
@@ -95,6 +123,7 @@ function startNode(role: 'leader' | 'follower', file: string, peerPorts: readonl
   });
   return new Promise((resolve, reject) => {
     let out = '';
+    let stdout = '';
     const timer = setTimeout(
       () => fail(new Error(`the ${role} did not start in ${START_TIMEOUT_MS} ms`)),
       START_TIMEOUT_MS,
@@ -108,22 +137,25 @@ function startNode(role: 'leader' | 'follower', file: string, peerPorts: readonl
       out += c.toString();
     });
     child.stdout?.on('data', (c: Buffer) => {
-      out += c.toString();
-      const m = /port (\d+)/.exec(out);
+      stdout += c.toString();
+      const m = /port (\d+)\n/.exec(stdout);
       if (m !== null) {
         clearTimeout(timer);
         resolve({ child, port: Number(m[1]) });
       }
     });
     child.on('error', fail);
-    child.on('exit', (code) => fail(new Error(`the ${role} exited (${code}) before it listened: ${out.slice(-500)}`)));
+    child.on('exit', (code) =>
+      fail(new Error(`the ${role} exited (${code}) before it listened: ${out.slice(-500).trim() || '(no output)'}`)),
+    );
   });
 }
 
 /** Sends one message and resolves with the round trip in ms once the same bytes came back. */
 class FloorClient {
   private pending: Buffer = Buffer.alloc(0);
-  private waiter: ((m: Buffer) => void) | null = null;
+  private waiter: { resolve: (m: Buffer) => void; reject: (err: Error) => void } | null = null;
+  private closed = false;
 
   private constructor(private readonly socket: Socket) {
     socket.setNoDelay(true);
@@ -134,27 +166,45 @@ class FloorClient {
         this.pending = this.pending.subarray(MESSAGE_BYTES);
         const w = this.waiter;
         this.waiter = null;
-        w(m);
+        w.resolve(m);
       }
+    });
+    // a leader that dies fails the round at once rather than at its timeout
+    socket.on('close', () => {
+      this.closed = true;
+      const w = this.waiter;
+      this.waiter = null;
+      w?.reject(new Error('the leader closed the connection'));
     });
   }
 
   static connect(port: number): Promise<FloorClient> {
     return new Promise((resolve, reject) => {
       const s = createConnection({ host: '127.0.0.1', port }, () => resolve(new FloorClient(s)));
+      // stays attached: a later error closes the socket (handled above) instead of throwing
       s.on('error', reject);
     });
   }
 
   async roundTrip(id: number): Promise<number> {
+    if (this.closed) throw new Error('the leader closed the connection');
     const message = Buffer.alloc(MESSAGE_BYTES);
     message.writeUInt32LE(id, 0);
     const t0 = performance.now();
     const echoed = new Promise<Buffer>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no answer in ${ROUND_TIMEOUT_MS} ms`)), ROUND_TIMEOUT_MS);
-      this.waiter = (m) => {
-        clearTimeout(timer);
-        resolve(m);
+      const timer = setTimeout(() => {
+        this.waiter = null;
+        reject(new Error(`no answer in ${ROUND_TIMEOUT_MS} ms`));
+      }, ROUND_TIMEOUT_MS);
+      this.waiter = {
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m);
+        },
+        reject: (err) => {
+          clearTimeout(timer);
+          reject(err);
+        },
       };
     });
     this.socket.write(message);
@@ -199,27 +249,26 @@ export async function measureCommitFloor(rounds: number, idleMs: number): Promis
   }
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return Number((s[Math.floor(s.length / 2)] ?? Number.NaN).toFixed(3));
-}
-
 /** One note for the floors measured before each system (null if none was attempted). */
 export function describeCommitFloors(
-  floors: Readonly<Partial<Record<string, CommitFloor>>>,
+  floors: Readonly<Partial<Record<SystemName, CommitFloor>>>,
   errors: readonly string[],
 ): string | null {
-  const measured = Object.entries(floors).filter((e): e is [string, CommitFloor] => e[1] !== undefined);
+  const measured = SYSTEM_NAMES.flatMap((s) => {
+    const f = floors[s];
+    return f === undefined ? [] : [{ system: s, f }];
+  });
   if (measured.length === 0 && errors.length === 0) return null;
   const each = measured.map(
-    ([system, f]) =>
-      `before ${SYSTEM_LABELS[system as SystemName] ?? system} p50 ${f.backToBackP50Ms} ms back to back, ${f.afterIdleP50Ms} ms after ${f.idleMs} ms idle`,
+    ({ system, f }) =>
+      `before ${SYSTEM_LABELS[system]} p50 ${f.backToBackP50Ms} ms back to back, ${f.afterIdleP50Ms} ms after ${f.idleMs} ms idle`,
   );
   return (
-    'commit floor: a bare replicated commit (three Node.js processes over loopback TCP, one durable write each, ' +
-    `answered on the leader's and one follower's; ${measured[0]?.[1].rounds ?? 0} rounds, timed right before each system) — ` +
-    `${[...each, ...errors.map((e) => `not measured ${e}`)].join('; ')}. ` +
-    'W1 one-worker acquires, W4 handoffs and every W2 handoff wait for at least one such commit: read those rows against ' +
-    'the floor of the same minutes (the machine drifts within a run)'
+    'commit floor: a bare replicated commit (three Node.js processes over loopback TCP, one durable write each into a ' +
+    `preallocated file, answered once two of the three are done; ${measured[0]?.f.rounds ?? 0} rounds, timed right before ` +
+    `each system) — ${[...each, ...errors.map((e) => `not measured ${e}`)].join('; ')}. ` +
+    'In the systems that make a write durable on a quorum before answering (Baton, etcd, ZooKeeper; not the single ' +
+    'Redis), W1 one-worker acquires, W4 handoffs and every W2 handoff wait for at least one such commit: read those ' +
+    'rows against the floor of the same minutes (the machine drifts within a run)'
   );
 }

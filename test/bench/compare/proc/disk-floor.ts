@@ -51,7 +51,8 @@ export async function measureDiskFloor(writes: number, idleMs: number): Promise<
   return { writes, backToBackP50Ms: median(busy), afterIdleP50Ms: median(idle), idleMs };
 }
 
-function median(xs: number[]): number {
+/** The middle sample (the upper one of an even count), to the microsecond. */
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return Number((s[Math.floor(s.length / 2)] ?? Number.NaN).toFixed(3));
 }

@@ -227,8 +227,8 @@ const DISK_FLOOR_ROUNDS_QUICK = 20;
 /** Rounds of the commit-floor probe before each system (the same shape, through three processes). */
 const COMMIT_FLOOR_ROUNDS = 300;
 const COMMIT_FLOOR_ROUNDS_QUICK = 20;
-/** About the pause between two rounds of workload 4. */
-const DISK_FLOOR_IDLE_MS = 10;
+/** The pause before the floors' "after idle" samples: about the pause between two rounds of workload 4. */
+const FLOOR_IDLE_MS = 10;
 
 export async function runBench(options: RunOptions): Promise<{ result: BenchResult; ok: boolean }> {
   installCleanupHandlers();
@@ -262,7 +262,7 @@ export async function runBench(options: RunOptions): Promise<{ result: BenchResu
   // before any system runs, so that nothing else uses the disk
   let disk: DiskFloor | null = null;
   try {
-    disk = await measureDiskFloor(options.plan.quick ? DISK_FLOOR_ROUNDS_QUICK : DISK_FLOOR_ROUNDS, DISK_FLOOR_IDLE_MS);
+    disk = await measureDiskFloor(options.plan.quick ? DISK_FLOOR_ROUNDS_QUICK : DISK_FLOOR_ROUNDS, FLOOR_IDLE_MS);
     notes.push(describeDiskFloor(disk));
   } catch (err) {
     notes.push(`disk floor not measured: ${err instanceof Error ? err.message : String(err)}`);
@@ -321,7 +321,7 @@ export async function runBench(options: RunOptions): Promise<{ result: BenchResu
     try {
       commitFloors[name] = await measureCommitFloor(
         options.plan.quick ? COMMIT_FLOOR_ROUNDS_QUICK : COMMIT_FLOOR_ROUNDS,
-        DISK_FLOOR_IDLE_MS,
+        FLOOR_IDLE_MS,
       );
     } catch (err) {
       floorErrors.push(`before ${label}: ${message(err)}`);

@@ -14,20 +14,21 @@
  * slower), right before each system runs: the machine's speed drifts by tens of percent within one
  * run, so a system is compared with the floor of the same minutes.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { createConnection, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { SYSTEM_LABELS, SYSTEM_NAMES, type SystemName } from '../clients/lock-client.js';
-import { removeDir, trackDir, trackPid, untrackPid } from './cleanup.js';
+import { removeDir, trackDir } from './cleanup.js';
 import { median } from './disk-floor.js';
+import { ManagedProcess } from './managed-process.js';
 
 /** Every message has this size: the streams need no framing beyond counting bytes. */
 const MESSAGE_BYTES = 64;
-/** A child that has not said its port by then is taken as failed. */
+/** A child that has not said its port by then is taken as failed; its output is looked at this often. */
 const START_TIMEOUT_MS = 10_000;
+const START_POLL_MS = 5;
 /** One round trip that takes longer than this means a child is gone: the probe gives up. */
 const ROUND_TIMEOUT_MS = 5_000;
 
@@ -109,46 +110,29 @@ export interface CommitFloor {
 }
 
 interface FloorNode {
-  readonly child: ChildProcess;
+  readonly proc: ManagedProcess;
   readonly port: number;
 }
 
-function startNode(role: 'leader' | 'follower', file: string, peerPorts: readonly number[]): Promise<FloorNode> {
-  const child = spawn(process.execPath, ['-e', NODE_SOURCE, role, file, ...peerPorts.map(String)], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  if (child.pid !== undefined) trackPid(child.pid);
-  child.on('exit', () => {
-    if (child.pid !== undefined) untrackPid(child.pid);
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    let stdout = '';
-    const timer = setTimeout(
-      () => fail(new Error(`the ${role} did not start in ${START_TIMEOUT_MS} ms`)),
-      START_TIMEOUT_MS,
-    );
-    const fail = (err: Error): void => {
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(err);
-    };
-    child.stderr?.on('data', (c: Buffer) => {
-      out += c.toString();
-    });
-    child.stdout?.on('data', (c: Buffer) => {
-      stdout += c.toString();
-      const m = /port (\d+)\n/.exec(stdout);
-      if (m !== null) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(m[1]) });
-      }
-    });
-    child.on('error', fail);
-    child.on('exit', (code) =>
-      fail(new Error(`the ${role} exited (${code}) before it listened: ${out.slice(-500).trim() || '(no output)'}`)),
-    );
-  });
+/** Starts one child and waits for the port it listens on (it picks a free one itself). */
+async function startNode(role: 'leader' | 'follower', file: string, peerPorts: readonly number[]): Promise<FloorNode> {
+  const proc = new ManagedProcess(`commit-floor ${role}`, process.execPath, [
+    '-e',
+    NODE_SOURCE,
+    role,
+    file,
+    ...peerPorts.map(String),
+  ]);
+  proc.start();
+  const deadline = performance.now() + START_TIMEOUT_MS;
+  while (performance.now() < deadline) {
+    const m = /^port (\d+)\n/m.exec(proc.output);
+    if (m !== null) return { proc, port: Number(m[1]) };
+    if (!proc.running) throw new Error(`the ${role} exited before it listened\n${proc.describe()}`);
+    await delay(START_POLL_MS);
+  }
+  await proc.kill();
+  throw new Error(`the ${role} did not start in ${START_TIMEOUT_MS} ms\n${proc.describe()}`);
 }
 
 /** Sends one message and resolves with the round trip in ms once the same bytes came back. */
@@ -233,7 +217,7 @@ export async function measureCommitFloor(rounds: number, idleMs: number): Promis
     const busy: number[] = [];
     const idle: number[] = [];
     let id = 0;
-    // a few unrecorded rounds first: the children's first writes create their files
+    // a few unrecorded rounds first: the connections' and the code's first use is slower
     for (let i = 0; i < 5; i++) await client.roundTrip(id++);
     for (let i = 0; i < rounds; i++) {
       busy.push(await client.roundTrip(id++));
@@ -244,7 +228,7 @@ export async function measureCommitFloor(rounds: number, idleMs: number): Promis
     return { rounds, backToBackP50Ms: median(busy), afterIdleP50Ms: median(idle), idleMs };
   } finally {
     client?.close();
-    for (const n of nodes) n.child.kill('SIGKILL');
+    await Promise.all(nodes.map((n) => n.proc.kill()));
     removeDir(dir);
   }
 }
